@@ -1,0 +1,1 @@
+# The benefits register (Benefit, Measurement) arrives with the benefits issue.

@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from initiatives.models import (
+    Department,
+    Health,
+    Initiative,
+    Kind,
+    Lesson,
+    LessonKind,
+    Outcome,
+    ProgressUpdate,
+    Stage,
+)
+from portfolio import permissions
+
+SORTS = {
+    "ref": "ref",
+    "title": "title",
+    "department": "department__name",
+    "stage": "stage",
+    "kind": "kind",
+    "health": "health",
+    "planned_end": "planned_end",
+    "budget": "budget",
+}
+
+
+SORT_COLUMNS = [
+    ("ref", _("Ref")),
+    ("title", _("Title")),
+    ("department", _("Department")),
+    ("stage", _("Stage")),
+    ("kind", _("Kind")),
+    ("health", _("Health")),
+    ("planned_end", _("Planned end")),
+    ("budget", _("Budget (SEK)")),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class InitiativeFilterForm(forms.Form):
+    """The list's filters; read from the query string so a filtered list can be shared."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("All stages")), *Stage.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
+    )
+    health = forms.ChoiceField(
+        label=_("Health"),
+        required=False,
+        choices=[("", _("Any health")), *Health.choices, ("none", _("No update yet"))],
+    )
+    archived = forms.BooleanField(label=_("Show archived"), required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for key in SORTS] + [(f"-{key}", key) for key in SORTS],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not permissions.can_see_archived(user):
+            del self.fields["archived"]
+
+    def filter(self, queryset):
+        """Apply the valid filters to the queryset; invalid values are ignored, never a 500."""
+        data = self.cleaned_data if self.is_valid() else {}
+        queryset = queryset.search(data.get("q") or "")
+        if data.get("department"):
+            queryset = queryset.filter(department=data["department"])
+        if data.get("stage"):
+            queryset = queryset.filter(stage=data["stage"])
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
+        if data.get("health") == "none":
+            queryset = queryset.filter(health__isnull=True)
+        elif data.get("health"):
+            queryset = queryset.filter(health=data["health"])
+        if "archived" in self.fields and data.get("archived"):
+            queryset = queryset.archived()
+        else:
+            queryset = queryset.active()
+        sort = data.get("sort") or "ref"
+        field = SORTS[sort.lstrip("-")]
+        prefix = "-" if sort.startswith("-") else ""
+        return queryset.order_by(f"{prefix}{field}", "ref")
+
+    @property
+    def current_sort(self) -> str:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "ref"
+
+
+class InitiativeForm(forms.ModelForm):
+    class Meta:
+        model = Initiative
+        fields = [
+            "ref",
+            "title",
+            "summary",
+            "kind",
+            "department",
+            "owner",
+            "planned_start",
+            "planned_end",
+            "budget",
+            "running_cost",
+            "cost_to_date",
+            "must_do",
+            "hypothesis",
+            "stop_criteria",
+            "tags",
+            "version",
+        ]
+        widgets = {
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "hypothesis": forms.Textarea(attrs={"rows": 3}),
+            "stop_criteria": forms.Textarea(attrs={"rows": 3}),
+            "version": forms.HiddenInput(),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["ref"].required = False
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
+        )
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        if not permissions.is_office(user):
+            self.fields["department"].queryset = Department.objects.filter(
+                id__in=permissions.department_ids(user)
+            )
+        if self.instance.pk:
+            # The ref names the initiative in links and exports; it is fixed once created.
+            del self.fields["ref"]
+        else:
+            del self.fields["version"]
+
+    def clean_ref(self) -> str:
+        return (self.cleaned_data.get("ref") or "").strip().upper()
+
+    def clean_tags(self) -> str:
+        tags = [tag.strip() for tag in self.cleaned_data.get("tags", "").split(",")]
+        return ", ".join(dict.fromkeys(tag for tag in tags if tag))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The planned end cannot be before the planned start."))
+        if cleaned.get("kind") == Kind.PILOT and not (cleaned.get("hypothesis") or "").strip():
+            self.add_error(
+                "hypothesis", _("A pilot needs a hypothesis: what should it show, and how?")
+            )
+        return cleaned
+
+    @property
+    def edited_fields(self) -> list[str]:
+        return [name for name in self.fields if name not in {"ref", "version"}]
+
+
+class StageChangeForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("New stage"), choices=Stage.choices)
+    outcome = forms.ChoiceField(
+        label=_("Outcome (when closing)"),
+        choices=[("", "—"), *Outcome.choices],
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    lesson_text = forms.CharField(
+        label=_("Lesson learned"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when closing as stopped: what should others learn from this?"),
+    )
+
+    def __init__(self, *args, initiative: Initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initiative = initiative
+
+    def clean(self):
+        cleaned = super().clean()
+        to_stage = cleaned.get("to_stage")
+        outcome = cleaned.get("outcome") or ""
+        if to_stage == Stage.CLOSED and not outcome:
+            self.add_error("outcome", _("Say whether the initiative was completed or stopped."))
+        if to_stage and to_stage != Stage.CLOSED and outcome:
+            cleaned["outcome"] = ""
+        if (
+            to_stage == Stage.CLOSED
+            and outcome == Outcome.STOPPED
+            and not (cleaned.get("lesson_text") or "").strip()
+        ):
+            self.add_error(
+                "lesson_text",
+                _("Closing as stopped needs a lesson learned: a stopped pilot is a result too."),
+            )
+        if to_stage and to_stage == self.initiative.stage and to_stage != Stage.CLOSED:
+            self.add_error("to_stage", _("The initiative is already at this stage."))
+        return cleaned
+
+
+class StageDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("Say why the proposal is declined."))
+        return cleaned
+
+
+class ProgressUpdateForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = ["date", "health", "summary", "next_steps", "blockers"]
+        widgets = {
+            "date": DateInput(),
+            "health": forms.RadioSelect,
+            "summary": forms.Textarea(attrs={"rows": 2}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+            "blockers": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class LessonForm(forms.ModelForm):
+    class Meta:
+        model = Lesson
+        fields = ["kind", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class LessonSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search lessons"), required=False, max_length=200)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *LessonKind.choices]
+    )
+
+    def filter(self, queryset):
+        data = self.cleaned_data if self.is_valid() else {}
+        queryset = queryset.search(data.get("q") or "")
+        if data.get("kind"):
+            queryset = queryset.filter(kind=data["kind"])
+        return queryset

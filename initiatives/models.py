@@ -1,0 +1,352 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+REF_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]{1,30}$",
+    _("Use capital letters, digits and hyphens, for example DIG-2026-014."),
+)
+
+
+class Department(models.Model):
+    """A förvaltning or municipal company; users belong to one or more."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    code = models.CharField(_("short code"), max_length=20, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="departments",
+        verbose_name=_("members"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.TextChoices):
+    IDEA = "idea", _("Idea")
+    PILOT = "pilot", _("Pilot")
+    SCALING = "scaling", _("Scaling")
+    OPERATION = "operation", _("Operation")
+    CLOSED = "closed", _("Closed")
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
+
+
+class Kind(models.TextChoices):
+    PILOT = "pilot", _("Pilot")
+    RPA = "rpa", _("RPA robot")
+    TRAINING = "training", _("Training programme")
+    ESERVICE = "eservice", _("E-service")
+    SYSTEM = "system", _("System or integration")
+    IOT = "iot", _("Sensors / IoT")
+    OTHER = "other", _("Other")
+
+
+class Health(models.TextChoices):
+    GREEN = "green", _("Green")
+    AMBER = "amber", _("Amber")
+    RED = "red", _("Red")
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def active(self) -> InitiativeQuerySet:
+        """Initiatives that are not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> InitiativeQuerySet:
+        """Initiatives the office has archived."""
+        return self.filter(archived_at__isnull=False)
+
+    def open(self) -> InitiativeQuerySet:
+        """Initiatives still running: not closed and not archived."""
+        return self.active().exclude(stage=Stage.CLOSED)
+
+    def with_health(self) -> InitiativeQuerySet:
+        """Annotate `health` and `last_update_on` from the latest progress update, in one query."""
+        latest = ProgressUpdate.objects.filter(initiative=OuterRef("pk")).order_by("-date", "-id")
+        return self.annotate(
+            health=Subquery(latest.values("health")[:1]),
+            last_update_on=Subquery(latest.values("date")[:1]),
+        )
+
+    def for_list(self) -> InitiativeQuerySet:
+        """What the initiative list shows: department, owner and health, without a query per row."""
+        return self.select_related("department", "owner").with_health()
+
+    def search(self, text: str) -> InitiativeQuerySet:
+        """Free-text search over ref, title and summary."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(ref__icontains=text) | Q(title__icontains=text) | Q(summary__icontains=text)
+        )
+
+    def for_check_in(self) -> InitiativeQuerySet:
+        """The check-in list: never-updated first, then the longest without an update."""
+        return (
+            self.select_related("department", "owner")
+            .with_health()
+            .order_by(F("last_update_on").asc(nulls_first=True), "ref")
+        )
+
+    def overdue_for_update(self, today: dt.date | None = None) -> InitiativeQuerySet:
+        """Open initiatives with no progress update in PROGRESS_UPDATE_OVERDUE_DAYS days."""
+        today = today or timezone.localdate()
+        cutoff = today - dt.timedelta(days=settings.PROGRESS_UPDATE_OVERDUE_DAYS)
+        return self.with_health().filter(
+            Q(last_update_on__isnull=True) | Q(last_update_on__lt=cutoff)
+        )
+
+
+class Initiative(models.Model):
+    ref = models.CharField(
+        _("reference"),
+        max_length=32,
+        unique=True,
+        validators=[REF_VALIDATOR],
+        help_text=_("Left blank, one is generated, for example DIG-2026-014."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("problem and summary"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+        verbose_name=_("department"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_initiatives",
+        verbose_name=_("owner"),
+        help_text=_("The person accountable for the initiative."),
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.IDEA)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
+    )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    budget = models.PositiveBigIntegerField(
+        _("budget (SEK)"), null=True, blank=True, help_text=_("One-off cost in kronor.")
+    )
+    running_cost = models.PositiveBigIntegerField(
+        _("running cost (SEK/year)"), null=True, blank=True
+    )
+    cost_to_date = models.PositiveBigIntegerField(_("cost to date (SEK)"), null=True, blank=True)
+    must_do = models.BooleanField(
+        _("must do"),
+        default=False,
+        help_text=_("A legal requirement: always selected in the prioritisation."),
+    )
+    hypothesis = models.TextField(
+        _("hypothesis"), blank=True, help_text=_("For pilots: what the pilot is meant to show.")
+    )
+    stop_criteria = models.TextField(
+        _("stop criteria"), blank=True, help_text=_("For pilots: when to stop it.")
+    )
+    tags = models.CharField(
+        _("tags"), max_length=300, blank=True, help_text=_("Comma-separated, e.g. AI, schools.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # Bumped on every edit; a form posts the version it was opened at, and a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ref"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        indexes = [
+            models.Index(fields=["stage", "archived_at"]),
+            models.Index(fields=["title"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiatives:detail", args=[self.ref])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage == Stage.CLOSED
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
+
+    def is_overdue_for_update(self, today: dt.date | None = None) -> bool:
+        """No progress update in PROGRESS_UPDATE_OVERDUE_DAYS days (needs with_health())."""
+        if self.is_closed or self.is_archived:
+            return False
+        if self.last_update_on is None:
+            return True
+        today = today or timezone.localdate()
+        return (today - self.last_update_on).days > settings.PROGRESS_UPDATE_OVERDUE_DAYS
+
+    def stage_label(self) -> str:
+        if self.stage == Stage.CLOSED and self.outcome:
+            return f"{self.get_stage_display()} ({self.get_outcome_display()})"
+        return self.get_stage_display()
+
+
+class StageChangeStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    APPLIED = "applied", _("Changed by the office")
+
+
+class StageChange(models.Model):
+    """A proposal, decision or direct change of an initiative's stage; never edited afterwards."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.CharField(_("from"), max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(_("to"), max_length=20, choices=Stage.choices)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
+    )
+    reason = models.TextField(_("reason"))
+    lesson_text = models.TextField(_("lesson learned"), blank=True)
+    override_justification = models.TextField(_("justification for override"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=StageChangeStatus.choices)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+
+    def __str__(self) -> str:
+        return f"{self.initiative.ref}: {self.from_stage} → {self.to_stage}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == StageChangeStatus.PROPOSED
+
+
+class ProgressUpdate(models.Model):
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="progress_updates"
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    health = models.CharField(_("health"), max_length=10, choices=Health.choices)
+    summary = models.TextField(_("what happened"))
+    next_steps = models.TextField(_("next steps"), blank=True)
+    blockers = models.TextField(_("blockers"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        indexes = [models.Index(fields=["initiative", "-date", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.date}"
+
+
+class LessonKind(models.TextChoices):
+    WORKED = "worked", _("What worked")
+    DID_NOT_WORK = "did_not_work", _("What did not work")
+    ADVICE = "advice", _("Advice to others")
+
+
+class LessonQuerySet(models.QuerySet):
+    def search(self, text: str) -> LessonQuerySet:
+        """Lessons whose text, or whose initiative's ref or title, contains the text."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(text__icontains=text)
+            | Q(initiative__title__icontains=text)
+            | Q(initiative__ref__icontains=text)
+        )
+
+    def for_register(self) -> LessonQuerySet:
+        """The register's rows with their initiative, department and author in one query."""
+        return self.select_related("initiative__department", "author")
+
+
+class Lesson(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="lessons")
+    kind = models.CharField(_("kind"), max_length=20, choices=LessonKind.choices)
+    text = models.TextField(_("lesson"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from initiatives import history, services
+from initiatives.forms import (
+    SORT_COLUMNS,
+    InitiativeFilterForm,
+    InitiativeForm,
+    LessonForm,
+    LessonSearchForm,
+    ProgressUpdateForm,
+    StageChangeForm,
+    StageDecisionForm,
+)
+from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
+from portfolio import permissions
+from portfolio.permissions import require
+
+
+def _get_visible(request: HttpRequest, ref: str) -> Initiative:
+    require(permissions.can_view(request.user))
+    return get_object_or_404(
+        permissions.visible_to(request.user).select_related("department", "owner").with_health(),
+        ref=ref,
+    )
+
+
+def _fragment(request: HttpRequest, template: str, fragment: str) -> str:
+    """The whole page, or only the named partial when htmx asks to swap that element."""
+    if request.htmx and request.htmx.target == fragment:
+        return f"{template}#{fragment}"
+    return template
+
+
+@require_http_methods(["GET"])
+@login_required
+def initiative_list(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form = InitiativeFilterForm(request.GET or None, user=request.user)
+    initiatives = form.filter(permissions.visible_to(request.user).for_list())
+    page = Paginator(initiatives, settings.INITIATIVES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "sort": form.current_sort, "sort_columns": SORT_COLUMNS}
+    return render(request, _fragment(request, "initiatives/list.html", "initiative-table"), context)
+
+
+def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dict:
+    user = request.user
+    can_edit = permissions.can_edit(user, initiative)
+    return {
+        "initiative": initiative,
+        "stage_changes": initiative.stage_changes.select_related("proposed_by", "decided_by"),
+        "updates": initiative.progress_updates.select_related("author"),
+        "lessons": initiative.lessons.select_related("author"),
+        "history": history.initiative_history(initiative),
+        "can_edit": can_edit,
+        "can_change_stage": permissions.can_change_stage_directly(user, initiative)
+        or permissions.can_propose_stage(user, initiative),
+        "can_decide": permissions.can_decide_stage(user),
+        "can_archive": permissions.can_archive(user, initiative),
+        "update_form": forms.get("update_form") or (ProgressUpdateForm() if can_edit else None),
+        "lesson_form": forms.get("lesson_form") or (LessonForm() if can_edit else None),
+        "decision_form": StageDecisionForm(),
+    }
+
+
+@require_http_methods(["GET"])
+@login_required
+def initiative_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    return render(request, "initiatives/detail.html", detail_context(request, initiative))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def initiative_create(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_create(request.user))
+    form = InitiativeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        initiative = services.initiative_create(initiative=form.save(commit=False), by=request.user)
+        messages.success(request, _("Initiative %(ref)s created.") % {"ref": initiative.ref})
+        return _redirect(request, initiative.get_absolute_url())
+    status = 422 if form.errors else 200
+    context = {"form": form, "initiative": None}
+    template = _fragment(request, "initiatives/form.html", "initiative-form")
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def initiative_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    require(permissions.can_edit(request.user, initiative))
+    form = InitiativeForm(request.POST or None, instance=initiative, user=request.user)
+    context = {"form": form, "initiative": initiative}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.initiative_update(
+                    initiative=form.save(commit=False),
+                    fields=form.edited_fields,
+                    by=request.user,
+                )
+            except services.EditConflict as conflict:
+                context.update(_conflict_context(request, conflict.current, form))
+                status = 409
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return _redirect(request, initiative.get_absolute_url())
+        else:
+            status = 422
+    template = _fragment(request, "initiatives/form.html", "initiative-form")
+    return render(request, template, context, status=status)
+
+
+def _conflict_context(request: HttpRequest, current: Initiative, form: InitiativeForm) -> dict:
+    """Keep the user's input, show what changed meanwhile, and let a second save be deliberate."""
+    opened_version = int(form.data.get("version") or 0)
+    data = form.data.copy()
+    data["version"] = current.version
+    return {
+        "form": InitiativeForm(data, instance=current, user=request.user),
+        "conflict": history.values_changed_since(current, opened_version),
+        "current": current,
+    }
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def stage_change(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    direct = permissions.can_change_stage_directly(request.user, initiative)
+    require(direct or permissions.can_propose_stage(request.user, initiative))
+    form = StageChangeForm(request.POST or None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        action = services.stage_change if direct else services.stage_propose
+        try:
+            action(initiative=initiative, by=request.user, **form.cleaned_data)
+        except services.StageRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            if direct:
+                messages.success(request, _("The stage was changed."))
+            else:
+                messages.success(request, _("Your proposal was sent to the office for decision."))
+            return redirect(initiative)
+    context = {"form": form, "initiative": initiative, "direct": direct}
+    return render(
+        request, "initiatives/stage_change.html", context, status=422 if form.errors else 200
+    )
+
+
+@require_POST
+@login_required
+def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    require(permissions.can_decide_stage(request.user))
+    change = get_object_or_404(StageChange, pk=pk, initiative=initiative)
+    form = StageDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            services.stage_decide(
+                change=change,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+                by=request.user,
+            )
+        except services.StageRuleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The decision was recorded."))
+    return redirect(
+        request.POST.get("next") == "proposals" and "initiatives:proposals" or initiative
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def stage_proposals(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_decide_stage(request.user))
+    proposals = StageChange.objects.filter(status=StageChangeStatus.PROPOSED).select_related(
+        "initiative__department", "proposed_by"
+    )
+    context = {"proposals": proposals, "decision_form": StageDecisionForm()}
+    return render(request, "initiatives/stage_proposals.html", context)
+
+
+@require_POST
+@login_required
+def progress_update_create(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    require(permissions.can_edit(request.user, initiative))
+    from_check_in = request.POST.get("from") == "check-in"
+    prefix = f"u{initiative.pk}" if from_check_in else None
+    form = ProgressUpdateForm(request.POST, prefix=prefix)
+    if form.is_valid():
+        services.progress_update_create(initiative=initiative, by=request.user, **form.cleaned_data)
+        if not request.htmx:
+            messages.success(request, _("Progress update posted."))
+            return redirect("initiatives:check_in" if from_check_in else initiative)
+        initiative = _get_visible(request, ref)
+        form = ProgressUpdateForm(prefix=prefix)
+        status = 200
+    else:
+        status = 422
+    if from_check_in:
+        context = {"item": _check_in_item(initiative, form), "posted": status == 200}
+        return render(request, "initiatives/check_in.html#check-in-row", context, status=status)
+    context = detail_context(request, initiative, update_form=form)
+    template = "initiatives/detail.html" + ("#progress-updates" if request.htmx else "")
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def lesson_create(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    require(permissions.can_edit(request.user, initiative))
+    form = LessonForm(request.POST)
+    status = 422
+    if form.is_valid():
+        lesson = form.save(commit=False)
+        lesson.initiative = initiative
+        lesson.author = request.user
+        lesson._history_user = request.user
+        lesson.save()
+        if not request.htmx:
+            messages.success(request, _("Lesson recorded."))
+            return redirect(initiative)
+        form, status = LessonForm(), 200
+    context = detail_context(request, initiative, lesson_form=form)
+    template = "initiatives/detail.html" + ("#lessons" if request.htmx else "")
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+def initiative_archive(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_visible(request, ref)
+    require(permissions.can_archive(request.user, initiative))
+    if initiative.is_archived:
+        services.initiative_restore(initiative=initiative, by=request.user)
+        messages.success(request, _("The initiative was restored."))
+    else:
+        services.initiative_archive(initiative=initiative, by=request.user)
+        messages.success(request, _("The initiative was archived. It can be restored."))
+    return redirect(initiative)
+
+
+def _check_in_item(initiative: Initiative, form: ProgressUpdateForm | None = None) -> dict:
+    return {
+        "initiative": initiative,
+        "overdue": initiative.is_overdue_for_update(),
+        "form": form or ProgressUpdateForm(prefix=f"u{initiative.pk}"),
+    }
+
+
+@require_http_methods(["GET"])
+@login_required
+def check_in(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_check_in(request.user))
+    initiatives = permissions.editable_by(request.user).open().for_check_in()
+    page = Paginator(initiatives, 50).get_page(request.GET.get("page"))
+    items = [_check_in_item(initiative) for initiative in page]
+    overdue = sum(1 for item in items if item["overdue"])
+    context = {"page": page, "items": items, "overdue_count": overdue}
+    return render(request, "initiatives/check_in.html", context)
+
+
+@require_http_methods(["GET"])
+@login_required
+def lesson_register(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form = LessonSearchForm(request.GET or None)
+    visible = permissions.visible_to(request.user)
+    lessons = form.filter(Lesson.objects.filter(initiative__in=visible).for_register())
+    page = Paginator(lessons, 25).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page}
+    return render(
+        request, _fragment(request, "initiatives/lessons.html", "lesson-results"), context
+    )

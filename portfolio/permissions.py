@@ -1,0 +1,126 @@
+"""Who may do what: the one place that decides it.
+
+Every view, htmx endpoint and form asks these predicates; nothing checks roles ad hoc. Rights
+(DESIGN.md): the office may do everything everywhere; a department head edits the initiatives of the
+departments they belong to; an executive reads everything and changes nothing. A logged-in user with
+no role sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from initiatives.models import Initiative, InitiativeQuerySet
+
+    User = AbstractBaseUser | AnonymousUser
+
+OFFICE = "office"
+DEPARTMENT_HEAD = "department_head"
+EXECUTIVE = "executive"
+ROLES = (OFFICE, DEPARTMENT_HEAD, EXECUTIVE)
+
+
+def role(user: User) -> str | None:
+    """The user's role, read once per request; office outranks head outranks executive."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_portfolio_role"):
+        if user.is_superuser:
+            user._portfolio_role = OFFICE
+        else:
+            names = set(user.groups.values_list("name", flat=True))
+            user._portfolio_role = next((name for name in ROLES if name in names), None)
+    return user._portfolio_role
+
+
+def department_ids(user: User) -> frozenset[int]:
+    """The departments the user belongs to, read once per request."""
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_portfolio_department_ids"):
+        user._portfolio_department_ids = frozenset(user.departments.values_list("id", flat=True))
+    return user._portfolio_department_ids
+
+
+def is_office(user: User) -> bool:
+    return role(user) == OFFICE
+
+
+def can_view(user: User) -> bool:
+    """Any of the three roles may read the portfolio."""
+    return role(user) is not None
+
+
+def can_create(user: User) -> bool:
+    return is_office(user) or (role(user) == DEPARTMENT_HEAD and bool(department_ids(user)))
+
+
+def can_create_in(user: User, department_id: int | None) -> bool:
+    if is_office(user):
+        return True
+    return role(user) == DEPARTMENT_HEAD and department_id in department_ids(user)
+
+
+def can_edit(user: User, initiative: Initiative) -> bool:
+    """Edit the initiative and its children: progress updates, lessons, stage proposals."""
+    if initiative.is_archived:
+        return False
+    return can_create_in(user, initiative.department_id)
+
+
+def can_change_stage_directly(user: User, initiative: Initiative) -> bool:
+    """Stage gates are decided centrally: only the office changes a stage without a proposal."""
+    return is_office(user) and not initiative.is_archived
+
+
+def can_propose_stage(user: User, initiative: Initiative) -> bool:
+    return can_edit(user, initiative) and not is_office(user)
+
+
+def can_decide_stage(user: User) -> bool:
+    return is_office(user)
+
+
+def can_archive(user: User, initiative: Initiative) -> bool:
+    return is_office(user)
+
+
+def can_see_archived(user: User) -> bool:
+    return is_office(user)
+
+
+def can_check_in(user: User) -> bool:
+    return role(user) in (OFFICE, DEPARTMENT_HEAD)
+
+
+def visible_to(user: User) -> InitiativeQuerySet:
+    """Initiatives the user may read: none without a role; archived ones only for the office."""
+    from initiatives.models import Initiative
+
+    if not can_view(user):
+        return Initiative.objects.none()
+    if can_see_archived(user):
+        return Initiative.objects.all()
+    return Initiative.objects.active()
+
+
+def editable_by(user: User) -> InitiativeQuerySet:
+    """Initiatives the user may edit."""
+    from initiatives.models import Initiative
+
+    if is_office(user):
+        return Initiative.objects.active()
+    if role(user) == DEPARTMENT_HEAD:
+        return Initiative.objects.active().filter(department_id__in=department_ids(user))
+    return Initiative.objects.none()
+
+
+def require(allowed: bool) -> None:
+    """Raise 403 unless allowed."""
+    if not allowed:
+        raise PermissionDenied
