@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
@@ -99,10 +100,14 @@ def other_initiative(other_department) -> Initiative:
 
 @pytest.fixture
 def client_for(client):
-    """Log the client in as the given user (or nobody) and return it."""
+    """Log the client in as the given user (or nobody) and return it, in English.
+
+    Swedish is the default; the tests of the Swedish pages set the language themselves.
+    """
 
     def login(user: User | None):
         client.logout()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         if user is not None:
             client.force_login(user)
         return client

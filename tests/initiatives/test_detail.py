@@ -1,0 +1,56 @@
+import pytest
+from django.urls import reverse
+
+from initiatives import services
+from tests.conftest import make_initiative, make_lesson, make_update
+
+
+def url(initiative) -> str:
+    return reverse("initiatives:detail", args=[initiative.ref])
+
+
+def test_it_shows_the_overview_updates_lessons_and_stage_history(
+    client_for, office, head, own_initiative
+):
+    make_update(own_initiative, head, health="amber", summary="Robot files claims weekly.")
+    make_lesson(own_initiative, head, text="Map the process before automating it.")
+    services.stage_change(initiative=own_initiative, to_stage="pilot", reason="Two schools", by=office)
+    response = client_for(head).get(url(own_initiative))
+    assert response.status_code == 200
+    for text in ["Skolmjölksroboten", "Robot files claims weekly.",
+                 "Map the process before automating it.", "Two schools", "Utbildningsförvaltningen"]:
+        assert text in response.text  # fmt: skip
+
+
+def test_an_unknown_ref_is_404(client_for, executive, db):
+    assert client_for(executive).get("/initiatives/NOPE-1/").status_code == 404
+
+
+def test_the_executive_sees_no_edit_actions(client_for, executive, own_initiative):
+    response = client_for(executive).get(url(own_initiative))
+    assert reverse("initiatives:edit", args=[own_initiative.ref]) not in response.text
+    assert response.context["update_form"] is None
+
+
+def test_the_detail_page_runs_the_same_queries_for_5_and_200_initiatives(
+    client_for, office, head, own_department, django_assert_num_queries
+):
+    def fill(n):
+        for _ in range(n):
+            initiative = make_initiative(own_department, owner=head)
+            make_update(initiative, head)
+
+    fill(5)
+    target = make_initiative(own_department, owner=head, ref="DIG-2026-100")
+    services.progress_update_create(initiative=target, by=head, health="green", summary="Ok")
+    make_lesson(target, head)
+    services.stage_change(initiative=target, to_stage="pilot", reason="Go", by=office)
+    client = client_for(office)
+    client.get(url(target))
+    with django_assert_num_queries(15) as first:
+        client.get(url(target))
+    fill(195)
+    for n in range(3):
+        services.progress_update_create(initiative=target, by=head, health="amber", summary=str(n))
+    with django_assert_num_queries(len(first)):
+        client.get(url(target))
