@@ -67,7 +67,7 @@ class InitiativeFilterForm(forms.Form):
     health = forms.ChoiceField(
         label=_("Health"),
         required=False,
-        choices=[("", _("Any health")), *Health.choices, ("none", _("No update yet"))],
+        choices=[("", _("Any status")), *Health.choices, ("none", _("No update yet"))],
     )
     archived = forms.BooleanField(label=_("Show archived"), required=False)
     sort = forms.ChoiceField(

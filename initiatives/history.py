@@ -127,19 +127,30 @@ def initiative_history(initiative: Initiative) -> list[HistoryEntry]:
         entries.append(entry)
         previous = record
     child_models = [
-        (ProgressUpdate, _("Progress update"), "summary"),
-        (Lesson, _("Lesson"), "text"),
+        (
+            ProgressUpdate,
+            "summary",
+            {
+                "+": _("Progress update added"),
+                "~": _("Progress update changed"),
+                "-": _("Progress update deleted"),
+            },
+        ),
+        (
+            Lesson,
+            "text",
+            {"+": _("Lesson added"), "~": _("Lesson changed"), "-": _("Lesson deleted")},
+        ),
     ]
-    for model, noun, text_field in child_models:
+    for model, text_field, verbs in child_models:
         for record in model.history.filter(initiative_id=initiative.pk).select_related(
             "history_user"
         ):
-            verb = {"+": _("added"), "~": _("changed"), "-": _("deleted")}[record.history_type]
             entries.append(
                 HistoryEntry(
                     record.history_date,
                     _user_name(record.history_user),
-                    f"{noun} {verb}",
+                    verbs[record.history_type],
                     reason=getattr(record, text_field)[:120],
                 )
             )

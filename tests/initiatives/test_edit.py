@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from initiatives.history import initiative_history
 from initiatives.models import Initiative
@@ -120,7 +121,8 @@ def test_every_edit_is_in_the_change_history_with_who_and_what(client_for, head,
     client_for(head).post(
         edit_url(own_initiative), form_data(own_initiative, title="Skolmjölk-RPA", tags="RPA, skola")
     )
-    entries = initiative_history(own_initiative)
+    with translation.override("en"):
+        entries = initiative_history(own_initiative)
     latest = entries[0]
     assert latest.who == head.get_full_name()
     assert {(c.label, c.old, c.new) for c in latest.changes} == {
