@@ -60,7 +60,9 @@ def test_an_invalid_inline_update_comes_back_with_errors_and_the_input(
     assert not initiative.progress_updates.exists()
 
 
-def test_the_office_sees_every_open_initiative(client_for, office, own_department, other_department):
+def test_the_office_sees_every_open_initiative(
+    client_for, office, own_department, other_department
+):
     make_initiative(own_department)
     make_initiative(other_department)
     assert len(client_for(office).get(URL).context["items"]) == 2

@@ -1,4 +1,3 @@
-import pytest
 from django.urls import reverse
 
 from initiatives import services
@@ -14,11 +13,18 @@ def test_it_shows_the_overview_updates_lessons_and_stage_history(
 ):
     make_update(own_initiative, head, health="amber", summary="Robot files claims weekly.")
     make_lesson(own_initiative, head, text="Map the process before automating it.")
-    services.stage_change(initiative=own_initiative, to_stage="pilot", reason="Two schools", by=office)
+    services.stage_change(
+        initiative=own_initiative, to_stage="pilot", reason="Two schools", by=office
+    )
     response = client_for(head).get(url(own_initiative))
     assert response.status_code == 200
-    for text in ["Skolmjölksroboten", "Robot files claims weekly.",
-                 "Map the process before automating it.", "Two schools", "Utbildningsförvaltningen"]:
+    for text in [
+        "Skolmjölksroboten",
+        "Robot files claims weekly.",
+        "Map the process before automating it.",
+        "Two schools",
+        "Utbildningsförvaltningen",
+    ]:
         assert text in response.text  # fmt: skip
 
 

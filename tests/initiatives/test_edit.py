@@ -68,7 +68,9 @@ def test_invalid_input_is_refused_with_a_message_and_kept(
 ):
     data = form_data(own_initiative, summary="What I typed", **changes)
     response = client_for(head).post(
-        edit_url(own_initiative), data, headers={"HX-Request": "true", "HX-Target": "initiative-form"}
+        edit_url(own_initiative),
+        data,
+        headers={"HX-Request": "true", "HX-Target": "initiative-form"},
     )
     assert response.status_code == 422
     assert field in response.context["form"].errors
@@ -119,7 +121,8 @@ def test_saving_again_after_a_conflict_is_deliberate_and_works(
 
 def test_every_edit_is_in_the_change_history_with_who_and_what(client_for, head, own_initiative):
     client_for(head).post(
-        edit_url(own_initiative), form_data(own_initiative, title="Skolmjölk-RPA", tags="RPA, skola")
+        edit_url(own_initiative),
+        form_data(own_initiative, title="Skolmjölk-RPA", tags="RPA, skola"),
     )
     with translation.override("en"):
         entries = initiative_history(own_initiative)
@@ -136,7 +139,11 @@ def test_every_edit_is_in_the_change_history_with_who_and_what(client_for, head,
 def test_creating_generates_a_ref_when_left_blank(client_for, office, own_department):
     response = client_for(office).post(
         reverse("initiatives:create"),
-        {"title": "Chattbot för invånarfrågor", "kind": "eservice", "department": own_department.pk},
+        {
+            "title": "Chattbot för invånarfrågor",
+            "kind": "eservice",
+            "department": own_department.pk,
+        },
     )
     initiative = Initiative.objects.get(title="Chattbot för invånarfrågor")
     assert response.status_code == 302

@@ -8,12 +8,30 @@ URL = reverse("initiatives:list")
 
 @pytest.fixture
 def listed(own_department, other_department, head):
-    robot = make_initiative(own_department, ref="DIG-2026-001", title="Skolmjölksroboten",
-                            kind="rpa", stage="operation", budget=250_000)
-    lights = make_initiative(other_department, ref="DIG-2026-002", title="Smarta trafikljus",
-                             kind="iot", stage="pilot", summary="Sensorer i korsningar", budget=900_000)
-    permits = make_initiative(other_department, ref="DIG-2026-003", title="Digitalt bygglov",
-                              kind="eservice", stage="idea")
+    robot = make_initiative(
+        own_department,
+        ref="DIG-2026-001",
+        title="Skolmjölksroboten",
+        kind="rpa",
+        stage="operation",
+        budget=250_000,
+    )
+    lights = make_initiative(
+        other_department,
+        ref="DIG-2026-002",
+        title="Smarta trafikljus",
+        kind="iot",
+        stage="pilot",
+        summary="Sensorer i korsningar",
+        budget=900_000,
+    )
+    permits = make_initiative(
+        other_department,
+        ref="DIG-2026-003",
+        title="Digitalt bygglov",
+        kind="eservice",
+        stage="idea",
+    )
     make_update(lights, head, health="red")
     make_update(robot, head, days_ago=10, health="amber")
     make_update(robot, head, days_ago=2, health="green")
@@ -99,7 +117,7 @@ def test_it_paginates(client_for, executive, own_department, settings):
         make_initiative(own_department, ref=f"P-{n:03d}")
     response = client_for(executive).get(URL, {"page": 3})
     assert rows(response) == [f"P-{n:03d}" for n in range(20, 25)]
-    assert "rel=\"prev\"" in response.text
+    assert 'rel="prev"' in response.text
 
 
 def test_archived_initiatives_show_only_when_the_office_asks(client_for, office, listed):

@@ -32,7 +32,9 @@ def test_a_head_proposes_and_the_stage_waits_for_the_office(client_for, head, ow
 def test_the_office_approves_a_proposal_and_the_stage_changes(
     client_for, office, head, own_initiative
 ):
-    change = services.stage_propose(initiative=own_initiative, to_stage="pilot", reason="Go", by=head)
+    change = services.stage_propose(
+        initiative=own_initiative, to_stage="pilot", reason="Go", by=head
+    )
     client = client_for(office)
     assert change.initiative.ref in client.get(reverse("initiatives:proposals")).text
     client.post(
@@ -43,12 +45,16 @@ def test_the_office_approves_a_proposal_and_the_stage_changes(
     change.refresh_from_db()
     assert own_initiative.stage == "pilot"
     assert (change.status, change.decided_by, change.decision_comment) == (
-        "approved", office, "Agreed."
+        "approved",
+        office,
+        "Agreed.",
     )
 
 
 def test_declining_needs_a_comment_and_keeps_the_stage(client_for, office, head, own_initiative):
-    change = services.stage_propose(initiative=own_initiative, to_stage="pilot", reason="Go", by=head)
+    change = services.stage_propose(
+        initiative=own_initiative, to_stage="pilot", reason="Go", by=head
+    )
     url = reverse("initiatives:stage_decide", args=[own_initiative.ref, change.pk])
     client = client_for(office)
     client.post(url, {"decision": "decline", "comment": ""})
@@ -90,7 +96,9 @@ def test_closing_needs_an_outcome(client_for, office, own_initiative):
 
 
 def test_a_stage_cannot_change_to_itself(client_for, office, own_initiative):
-    response = client_for(office).post(stage_url(own_initiative), {"to_stage": "idea", "reason": "x"})
+    response = client_for(office).post(
+        stage_url(own_initiative), {"to_stage": "idea", "reason": "x"}
+    )
     assert response.status_code == 422
 
 
@@ -101,7 +109,9 @@ def test_only_one_proposal_waits_at_a_time(head, own_initiative):
 
 
 def test_a_proposal_overtaken_by_a_direct_change_cannot_be_approved(office, head, own_initiative):
-    change = services.stage_propose(initiative=own_initiative, to_stage="pilot", reason="Go", by=head)
+    change = services.stage_propose(
+        initiative=own_initiative, to_stage="pilot", reason="Go", by=head
+    )
     services.stage_change(initiative=own_initiative, to_stage="scaling", reason="Fast", by=office)
     with pytest.raises(services.StageRuleError):
         services.stage_decide(change=change, approve=True, comment="", by=office)
