@@ -216,7 +216,7 @@ class StageChangeForm(forms.Form):
                 "lesson_text",
                 _("Closing as stopped needs a lesson learned: a stopped pilot is a result too."),
             )
-        if to_stage and to_stage == self.initiative.stage and to_stage != Stage.CLOSED:
+        if to_stage and to_stage == self.initiative.stage:
             self.add_error("to_stage", _("The initiative is already at this stage."))
         return cleaned
 

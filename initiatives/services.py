@@ -106,7 +106,7 @@ def _apply_stage(initiative: Initiative, change: StageChange, by) -> None:
 def check_stage_rules(
     *, initiative: Initiative, to_stage: str, outcome: str, lesson_text: str
 ) -> None:
-    if to_stage == initiative.stage and to_stage != Stage.CLOSED:
+    if to_stage == initiative.stage:
         raise StageRuleError(_("The initiative is already at this stage."))
     if to_stage == Stage.CLOSED and outcome not in Outcome.values:
         raise StageRuleError(_("Say whether the initiative was completed or stopped."))
@@ -162,6 +162,8 @@ def stage_propose(
     lesson_text: str = "",
 ) -> StageChange:
     """A department head proposes a stage change for the office to decide."""
+    # Locked so two proposals sent at once cannot both pass the one-pending check.
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
     check_stage_rules(
         initiative=initiative, to_stage=to_stage, outcome=outcome, lesson_text=lesson_text
     )
