@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "template_partials",
     "csp",
@@ -103,6 +104,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "portfolio.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(
