@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import (
@@ -100,9 +101,12 @@ class InitiativeFilterForm(forms.Form):
         else:
             queryset = queryset.active()
         sort = data.get("sort") or "ref"
-        field = SORTS[sort.lstrip("-")]
-        prefix = "-" if sort.startswith("-") else ""
-        return queryset.order_by(f"{prefix}{field}", "ref")
+        column = F(SORTS[sort.lstrip("-")])
+        # Empty values go last either way, on SQLite and PostgreSQL alike.
+        order = (
+            column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+        )
+        return queryset.order_by(order, "ref")
 
     @property
     def current_sort(self) -> str:
