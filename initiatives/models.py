@@ -113,8 +113,10 @@ class InitiativeQuerySet(models.QuerySet):
         """Open initiatives with no progress update in PROGRESS_UPDATE_OVERDUE_DAYS days."""
         today = today or timezone.localdate()
         cutoff = today - dt.timedelta(days=settings.PROGRESS_UPDATE_OVERDUE_DAYS)
-        return self.with_health().filter(
-            Q(last_update_on__isnull=True) | Q(last_update_on__lt=cutoff)
+        return (
+            self.open()
+            .with_health()
+            .filter(Q(last_update_on__isnull=True) | Q(last_update_on__lt=cutoff))
         )
 
 
