@@ -224,6 +224,7 @@ def progress_update_create(request: HttpRequest, ref: str) -> HttpResponse:
         context = {"item": _check_in_item(initiative, form), "posted": status == 200}
         return render(request, "initiatives/check_in.html#check-in-row", context, status=status)
     context = detail_context(request, initiative, update_form=form)
+    context["posted"] = status == 200
     template = "initiatives/detail.html" + ("#progress-updates" if request.htmx else "")
     return render(request, template, context, status=status)
 

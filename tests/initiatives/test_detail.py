@@ -60,3 +60,29 @@ def test_the_detail_page_runs_the_same_queries_for_5_and_200_initiatives(
         services.progress_update_create(initiative=target, by=head, health="amber", summary=str(n))
     with django_assert_num_queries(len(first)):
         client.get(url(target))
+
+
+def test_posting_an_update_inline_refreshes_the_updates_and_the_health(
+    client_for, head, own_initiative
+):
+    response = client_for(head).post(
+        reverse("initiatives:progress_update", args=[own_initiative.ref]),
+        {"date": "2026-11-20", "health": "red", "summary": "The supplier went bankrupt."},
+        headers={"HX-Request": "true", "HX-Target": "progress-updates"},
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="progress-updates"')
+    assert "The supplier went bankrupt." in response.text
+    assert 'id="initiative-health" hx-swap-oob="true"' in response.text
+    assert "Red" in response.text
+
+
+def test_an_invalid_inline_update_keeps_the_input_and_says_why(client_for, head, own_initiative):
+    response = client_for(head).post(
+        reverse("initiatives:progress_update", args=[own_initiative.ref]),
+        {"date": "not a date", "health": "red", "summary": "Typed text"},
+        headers={"HX-Request": "true", "HX-Target": "progress-updates"},
+    )
+    assert response.status_code == 422
+    assert "Typed text" in response.text and "Enter a valid date" in response.text
+    assert "hx-swap-oob" not in response.text
