@@ -29,7 +29,8 @@ def make_user(role: str | None = None, *departments: Department, username: str =
         last_name=f"Person {n}",
     )
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: transactional (browser) tests flush the groups the migration made.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     for department in departments:
         department.members.add(user)
     return user

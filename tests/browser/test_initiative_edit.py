@@ -1,0 +1,82 @@
+import re
+
+from playwright.sync_api import Page, expect
+
+from initiatives.models import Initiative, Stage, StageChange
+from tests.browser.conftest import assert_not_reloaded, mark_window, shown
+
+
+def test_a_head_edits_the_title_and_sees_it_on_the_detail_page(
+    log_in, page: Page, console_errors, head, own_initiative
+):
+    log_in(head)
+    page.goto(f"/initiatives/{own_initiative.ref}/edit/")
+
+    page.locator("#id_title").fill("Skolmjölksroboten 2.0")
+    page.locator("#initiative-form button[type=submit]").click()
+
+    # htmx follows the HX-Redirect with a full navigation to the detail page.
+    expect(page).to_have_url(re.compile(rf"/initiatives/{own_initiative.ref}/$"))
+    expect(page.locator("h1")).to_contain_text("Skolmjölksroboten 2.0")
+    expect(page.locator(".messages")).to_have_text(shown("Your changes were saved."))
+    assert Initiative.objects.get(pk=own_initiative.pk).title == "Skolmjölksroboten 2.0"
+    assert console_errors == []
+
+
+def test_an_end_before_the_start_shows_the_error_inline_and_keeps_the_typed_title(
+    log_in, page: Page, head, own_initiative
+):
+    log_in(head)
+    page.goto(f"/initiatives/{own_initiative.ref}/edit/")
+    mark_window(page)
+
+    page.locator("#id_title").fill("Skolmjölksroboten 2.0")
+    page.locator("#id_planned_start").fill("2026-06-01")
+    page.locator("#id_planned_end").fill("2026-03-01")
+    page.locator("#initiative-form button[type=submit]").click()
+
+    error = page.locator("#id_planned_end_error")
+    expect(error).to_have_text(shown("The planned end cannot be before the planned start."))
+    expect(page.locator("#id_planned_end")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_title")).to_have_value("Skolmjölksroboten 2.0")
+    expect(page.locator("#id_planned_start")).to_have_value("2026-06-01")
+    expect(page).to_have_url(re.compile(rf"/initiatives/{own_initiative.ref}/edit/$"))
+    assert_not_reloaded(page)
+    assert Initiative.objects.get(pk=own_initiative.pk).title == "Skolmjölksroboten"
+
+
+def test_the_error_summary_takes_focus_after_an_invalid_edit(
+    log_in, page: Page, head, own_initiative
+):
+    log_in(head)
+    page.goto(f"/initiatives/{own_initiative.ref}/edit/")
+
+    page.locator("#id_title").fill("")
+    page.locator("#initiative-form button[type=submit]").click()
+
+    # So that a screen reader announces the errors (static/js/app.js).
+    expect(page.locator("#initiative-form .error-summary")).to_be_focused()
+
+
+def test_the_office_moves_an_idea_to_pilot_and_sees_it_in_the_stage_history(
+    log_in, page: Page, console_errors, office, own_initiative
+):
+    log_in(office)
+    page.goto(f"/initiatives/{own_initiative.ref}/stage/")
+
+    page.locator("select[name=to_stage]").select_option(Stage.PILOT)
+    page.locator("textarea[name=reason]").fill("The business case holds up.")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(rf"/initiatives/{own_initiative.ref}/$"))
+    overview = page.locator("section[aria-labelledby=overview-heading]")
+    expect(overview.locator(".facts dd").first).to_have_text(shown(Stage.PILOT.label))
+    history_rows = page.locator("section[aria-labelledby=stages-heading] tbody tr")
+    expect(history_rows).to_have_count(1)
+    expect(history_rows.first).to_contain_text(
+        f"{shown(Stage.IDEA.label)} → {shown(Stage.PILOT.label)}"
+    )
+    expect(history_rows.first).to_contain_text("The business case holds up.")
+    expect(history_rows.first).to_contain_text(office.get_full_name())
+    assert StageChange.objects.get(initiative=own_initiative).to_stage == Stage.PILOT
+    assert console_errors == []
