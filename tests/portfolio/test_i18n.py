@@ -55,3 +55,24 @@ def test_the_compiled_translation_matches_the_source(catalogue):
     compiled = polib.mofile(str(LOCALE / "django.mo"))
     compiled_ids = {entry.msgid for entry in compiled}
     assert {entry.msgid for entry in catalogue.translated_entries()} <= compiled_ids
+
+
+def _marked_strings() -> set[str]:
+    """Literal strings marked for translation in our templates and Python code (single-line)."""
+    import re
+
+    root = Path(settings.BASE_DIR)
+    found = set()
+    for path in (root / "templates").rglob("*.html"):
+        found |= set(re.findall(r'{% translate "([^"]+)" %}', path.read_text()))
+        found |= set(re.findall(r"{% translate '([^']+)' %}", path.read_text()))
+    for app in ["portfolio", "initiatives", "benefits"]:
+        for path in (root / app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                found |= set(re.findall(r'\b_\("([^"\\]+)"\)', path.read_text()))
+    return found
+
+
+def test_every_marked_string_is_in_the_swedish_catalogue(catalogue):
+    translated = {entry.msgid for entry in catalogue.translated_entries()}
+    assert sorted(_marked_strings() - translated) == []
