@@ -1,1 +1,350 @@
-# The benefits register (Benefit, Measurement) arrives with the benefits issue.
+"""The benefits register: what each initiative promised, and what it has realised so far.
+
+The derived figures of DESIGN.md live here, twice by design: as methods for one benefit (Python
+Decimal arithmetic) and as queryset annotations for lists and totals (SQL). Tests hold the two to
+the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from benefits.expressions import DayNumber, day_number
+from initiatives.models import Initiative
+
+MONEY = DecimalField(max_digits=20, decimal_places=4)
+
+
+class Category(models.TextChoices):
+    FINANCIAL = "financial", _("Financial")
+    REDISTRIBUTION = "redistribution", _("Redistribution (freed time)")
+    QUALITY = "quality", _("Quality")
+    ENVIRONMENT = "environment", _("Environment")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    HALF_YEARLY = "half_yearly", _("Every six months")
+    YEARLY = "yearly", _("Yearly")
+
+
+# How long after the last measurement (or the baseline) the next one is due.
+FREQUENCY_DAYS = {
+    Frequency.MONTHLY: 31,
+    Frequency.QUARTERLY: 92,
+    Frequency.HALF_YEARLY: 183,
+    Frequency.YEARLY: 366,
+}
+
+
+class PortfolioSetting(models.Model):
+    """Settings the office changes in the app; one row."""
+
+    hourly_rate = models.DecimalField(
+        _("hourly rate (SEK/h)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("450"),
+        help_text=_("What one freed staff hour is worth when time is valued in kronor."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("portfolio setting")
+        verbose_name_plural = _("portfolio settings")
+
+    def __str__(self) -> str:
+        return str(_("Portfolio settings"))
+
+    @classmethod
+    def current(cls) -> PortfolioSetting:
+        setting, _created = cls.objects.get_or_create(pk=1)
+        return setting
+
+
+def hourly_rate() -> Decimal:
+    return PortfolioSetting.current().hourly_rate
+
+
+class BenefitQuerySet(models.QuerySet):
+    def with_figures(self, *, rate: Decimal, today: dt.date | None = None) -> BenefitQuerySet:
+        """Annotate the derived figures of DESIGN.md in SQL.
+
+        expected/realised improvement, realisation rate, planned improvement today, behind plan,
+        expected/realised SEK per year and whether a measurement is due. `rate` is the hourly rate
+        (read once per request).
+        """
+        today = today or timezone.localdate()
+        sign = Case(When(direction=Direction.HIGHER, then=Value(1)), default=Value(-1))
+        expected = ExpressionWrapper(
+            sign * (F("target_value") - F("baseline_value")), output_field=MONEY
+        )
+        realised = ExpressionWrapper(
+            sign * (F("latest_value") - F("baseline_value")), output_field=MONEY
+        )
+        sek_per_unit = Case(
+            When(valued_at_hourly_rate=True, then=Value(rate, output_field=MONEY)),
+            default=F("sek_per_unit"),
+            output_field=MONEY,
+        )
+        money_sign = Case(When(is_disbenefit=True, then=Value(-1)), default=Value(1))
+        today_n = day_number(today)
+        baseline_n, target_n = DayNumber("baseline_date"), DayNumber("target_date")
+        fraction = Case(
+            When(target_date__lte=today, then=Value(Decimal(1), output_field=MONEY)),
+            When(baseline_date__gte=today, then=Value(Decimal(0), output_field=MONEY)),
+            default=ExpressionWrapper(
+                Cast(Value(today_n) - baseline_n, MONEY) / Cast(target_n - baseline_n, MONEY),
+                output_field=MONEY,
+            ),
+            output_field=MONEY,
+        )
+        due_after = Case(
+            *[When(frequency=key, then=Value(days)) for key, days in FREQUENCY_DAYS.items()],
+            default=Value(366),
+        )
+        last_checked = DayNumber(Coalesce("latest_measured_on", "baseline_date"))
+        return self.annotate(
+            expected_improvement=expected,
+            realised_improvement=realised,
+            planned_improvement=ExpressionWrapper(expected * fraction, output_field=MONEY),
+            measurement_due_day=ExpressionWrapper(
+                last_checked + due_after, output_field=models.IntegerField()
+            ),
+            expected_sek=ExpressionWrapper(
+                money_sign * expected * sek_per_unit, output_field=MONEY
+            ),
+            realised_sek=ExpressionWrapper(
+                money_sign * realised * sek_per_unit, output_field=MONEY
+            ),
+        ).annotate(
+            realisation_rate=Case(
+                When(target_value=F("baseline_value"), then=Value(None, output_field=MONEY)),
+                default=ExpressionWrapper(
+                    F("realised_improvement") / F("expected_improvement"), output_field=MONEY
+                ),
+                output_field=MONEY,
+            ),
+            behind_plan=Case(
+                When(latest_value__isnull=True, then=Value(False)),
+                When(realised_improvement__lt=F("planned_improvement"), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+            measurement_due=Case(
+                When(
+                    measurement_due_day__lt=today_n,
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def totals(self) -> dict:
+        """Summed expected and realised SEK/year of benefits with a money value (needs figures)."""
+        return self.aggregate(
+            expected_sek_total=Sum("expected_sek"), realised_sek_total=Sum("realised_sek")
+        )
+
+    def for_register(self) -> BenefitQuerySet:
+        """The register's rows with initiative, department and owner in the same query."""
+        return self.select_related("initiative__department", "owner")
+
+
+class Benefit(models.Model):
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="benefits", verbose_name=_("initiative")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_benefits",
+        verbose_name=_("benefit owner"),
+        help_text=_("The line manager who realises the benefit in operations."),
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    is_disbenefit = models.BooleanField(
+        _("dis-benefit"),
+        default=False,
+        help_text=_("A negative effect, such as a new licence cost."),
+    )
+    unit = models.CharField(
+        _("unit"), max_length=40, help_text=_("For example h/year, SEK/year, min per case, %.")
+    )
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    measurement_method = models.TextField(_("measurement method"), blank=True)
+    frequency = models.CharField(
+        _("measurement frequency"),
+        max_length=20,
+        choices=Frequency.choices,
+        default=Frequency.QUARTERLY,
+    )
+    baseline_value = models.DecimalField(_("baseline value"), max_digits=16, decimal_places=4)
+    baseline_date = models.DateField(_("baseline date"))
+    target_value = models.DecimalField(_("target value"), max_digits=16, decimal_places=4)
+    target_date = models.DateField(_("target date"))
+    sek_per_unit = models.DecimalField(
+        _("SEK per unit and year"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("What one unit of improvement is worth per year. Leave empty if not money."),
+    )
+    valued_at_hourly_rate = models.BooleanField(
+        _("value at the hourly rate"),
+        default=False,
+        help_text=_("For freed time in hours: value each hour at the office's hourly rate."),
+    )
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    # Kept in step with the measurements by the services, so lists and totals need no subquery.
+    latest_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, editable=False)
+    latest_measured_on = models.DateField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "latest_value", "latest_measured_on"]
+    )
+    objects = BenefitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["initiative", "title", "id"]
+        verbose_name = _("benefit")
+        verbose_name_plural = _("benefits")
+
+    def __str__(self) -> str:
+        return self.title
+
+    # The figures for one benefit, in Python; the annotations above compute the same in SQL.
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.direction == Direction.HIGHER else -1
+
+    def get_expected_improvement(self) -> Decimal:
+        return self.sign * (self.target_value - self.baseline_value)
+
+    def get_realised_improvement(self) -> Decimal | None:
+        if self.latest_value is None:
+            return None
+        return self.sign * (self.latest_value - self.baseline_value)
+
+    def get_realisation_rate(self) -> Decimal | None:
+        realised, expected = self.get_realised_improvement(), self.get_expected_improvement()
+        if realised is None or expected == 0:
+            return None
+        return realised / expected
+
+    def planned_fraction(self, on: dt.date) -> Decimal:
+        if on >= self.target_date:
+            return Decimal(1)
+        if on <= self.baseline_date:
+            return Decimal(0)
+        return Decimal((on - self.baseline_date).days) / Decimal(
+            (self.target_date - self.baseline_date).days
+        )
+
+    def get_planned_improvement(self, on: dt.date | None = None) -> Decimal:
+        return self.get_expected_improvement() * self.planned_fraction(on or timezone.localdate())
+
+    def planned_value(self, on: dt.date) -> Decimal:
+        """The indicator's planned value on a date (for the chart's plan line)."""
+        return self.baseline_value + self.sign * self.get_planned_improvement(on)
+
+    def is_behind_plan(self, on: dt.date | None = None) -> bool:
+        realised = self.get_realised_improvement()
+        return realised is not None and realised < self.get_planned_improvement(on)
+
+    def sek_per_unit_effective(self, rate: Decimal) -> Decimal | None:
+        return rate if self.valued_at_hourly_rate else self.sek_per_unit
+
+    def get_expected_sek(self, rate: Decimal) -> Decimal | None:
+        per_unit = self.sek_per_unit_effective(rate)
+        if per_unit is None:
+            return None
+        return (-1 if self.is_disbenefit else 1) * self.get_expected_improvement() * per_unit
+
+    def get_realised_sek(self, rate: Decimal) -> Decimal | None:
+        per_unit = self.sek_per_unit_effective(rate)
+        realised = self.get_realised_improvement()
+        if per_unit is None or realised is None:
+            return None
+        return (-1 if self.is_disbenefit else 1) * realised * per_unit
+
+    def measurement_due_on(self) -> dt.date:
+        last = self.latest_measured_on or self.baseline_date
+        return last + dt.timedelta(days=FREQUENCY_DAYS.get(self.frequency, 366))
+
+    @property
+    def has_money_value(self) -> bool:
+        return self.valued_at_hourly_rate or self.sek_per_unit is not None
+
+
+class Measurement(models.Model):
+    benefit = models.ForeignKey(
+        Benefit, on_delete=models.CASCADE, related_name="measurements", verbose_name=_("benefit")
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+        constraints = [
+            models.UniqueConstraint(fields=["benefit", "date"], name="one_measurement_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benefit_id} {self.date}: {self.value}"
