@@ -35,3 +35,23 @@ class DayNumber(models.Func):
             template="((%(expressions)s)::date - DATE '1970-01-01')",
             **extra_context,
         )
+
+
+class Divide(models.Func):
+    """a / b as a fraction on every database.
+
+    SQLite divides two integers (or whole decimals, which it stores as integers) as integers; there
+    the dividend becomes REAL first. PostgreSQL divides numerics exactly.
+    """
+
+    arg_joiner = " / "
+    template = "(%(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        dividend, divisor = self.source_expressions
+        dividend_sql, dividend_params = compiler.compile(dividend)
+        divisor_sql, divisor_params = compiler.compile(divisor)
+        return (
+            f"(CAST({dividend_sql} AS REAL) / {divisor_sql})",
+            (*dividend_params, *divisor_params),
+        )

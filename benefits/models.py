@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from benefits.expressions import DayNumber, day_number
+from benefits.expressions import DayNumber, Divide, day_number
 from initiatives.models import Initiative
 
 MONEY = DecimalField(max_digits=20, decimal_places=4)
@@ -125,7 +125,9 @@ class BenefitQuerySet(models.QuerySet):
             When(target_date__lte=today, then=Value(Decimal(1), output_field=MONEY)),
             When(baseline_date__gte=today, then=Value(Decimal(0), output_field=MONEY)),
             default=ExpressionWrapper(
-                Cast(Value(today_n) - baseline_n, MONEY) / Cast(target_n - baseline_n, MONEY),
+                Divide(
+                    Cast(Value(today_n) - baseline_n, MONEY), Cast(target_n - baseline_n, MONEY)
+                ),
                 output_field=MONEY,
             ),
             output_field=MONEY,
@@ -152,7 +154,8 @@ class BenefitQuerySet(models.QuerySet):
             realisation_rate=Case(
                 When(target_value=F("baseline_value"), then=Value(None, output_field=MONEY)),
                 default=ExpressionWrapper(
-                    F("realised_improvement") / F("expected_improvement"), output_field=MONEY
+                    Divide(F("realised_improvement"), F("expected_improvement")),
+                    output_field=MONEY,
                 ),
                 output_field=MONEY,
             ),
