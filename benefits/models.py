@@ -17,6 +17,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Q,
     Sum,
     Value,
     When,
@@ -179,6 +180,15 @@ class BenefitQuerySet(models.QuerySet):
         """Summed expected and realised SEK/year of benefits with a money value (needs figures)."""
         return self.aggregate(
             expected_sek_total=Sum("expected_sek"), realised_sek_total=Sum("realised_sek")
+        )
+
+    def search(self, text: str) -> BenefitQuerySet:
+        """Benefits whose title, unit, or initiative's ref or title contains the text."""
+        return self.filter(
+            Q(title__icontains=text)
+            | Q(unit__icontains=text)
+            | Q(initiative__ref__icontains=text)
+            | Q(initiative__title__icontains=text)
         )
 
     def for_register(self) -> BenefitQuerySet:

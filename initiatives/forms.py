@@ -199,9 +199,21 @@ class StageChangeForm(forms.Form):
         help_text=_("Required when closing as stopped: what should others learn from this?"),
     )
 
-    def __init__(self, *args, initiative: Initiative, **kwargs):
+    override_justification = forms.CharField(
+        label=_("Justification for overriding the evidence rule"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Only when leaving the pilot stage without a measured benefit. It is recorded in "
+            "the stage history."
+        ),
+    )
+
+    def __init__(self, *args, initiative: Initiative, may_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.initiative = initiative
+        if not may_override:
+            del self.fields["override_justification"]
 
     def clean(self):
         cleaned = super().clean()

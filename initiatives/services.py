@@ -103,9 +103,42 @@ def _apply_stage(initiative: Initiative, change: StageChange, by) -> None:
         )
 
 
+# Leaving a pilot to go further needs evidence that it delivers.
+EVIDENCE_NEEDED = {(Stage.PILOT, Stage.SCALING), (Stage.PILOT, Stage.OPERATION)}
+
+
+def has_evidence(initiative: Initiative) -> bool:
+    """At least one benefit with at least one measurement."""
+    from benefits.models import Measurement
+
+    return Measurement.objects.filter(benefit__initiative=initiative).exists()
+
+
 def check_stage_rules(
-    *, initiative: Initiative, to_stage: str, outcome: str, lesson_text: str
+    *,
+    initiative: Initiative,
+    to_stage: str,
+    outcome: str,
+    lesson_text: str,
+    override_justification: str = "",
+    may_override: bool = False,
 ) -> None:
+    if (initiative.stage, to_stage) in EVIDENCE_NEEDED and not has_evidence(initiative):
+        if not may_override:
+            raise StageRuleError(
+                _(
+                    "Leaving the pilot stage needs evidence: at least one benefit with at "
+                    "least one measurement. Record a measurement first, or ask the office."
+                )
+            )
+        if not override_justification.strip():
+            raise StageRuleError(
+                _(
+                    "Leaving the pilot stage needs evidence: at least one benefit with at "
+                    "least one measurement. To go ahead without it, write a justification "
+                    "for the override."
+                )
+            )
     if to_stage == initiative.stage:
         raise StageRuleError(_("The initiative is already at this stage."))
     if to_stage == Stage.CLOSED and outcome not in Outcome.values:
@@ -130,8 +163,16 @@ def stage_change(
     """The office changes a stage directly; recorded as an applied stage change."""
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
     check_stage_rules(
-        initiative=initiative, to_stage=to_stage, outcome=outcome, lesson_text=lesson_text
+        initiative=initiative,
+        to_stage=to_stage,
+        outcome=outcome,
+        lesson_text=lesson_text,
+        override_justification=override_justification,
+        may_override=True,
     )
+    if (initiative.stage, to_stage) not in EVIDENCE_NEEDED or has_evidence(initiative):
+        # A justification is recorded only when it overrode the evidence rule.
+        override_justification = ""
     now = timezone.now()
     change = StageChange.objects.create(
         initiative=initiative,

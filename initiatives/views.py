@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from benefits.models import Benefit
+from benefits.views import benefit_cards, due_benefit_items
 from initiatives import history, services
 from initiatives.forms import (
     SORT_COLUMNS,
@@ -69,6 +71,7 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         "update_form": forms.get("update_form") or (ProgressUpdateForm() if can_edit else None),
         "lesson_form": forms.get("lesson_form") or (LessonForm() if can_edit else None),
         "decision_form": StageDecisionForm(),
+        "benefit_cards": benefit_cards(initiative, can_edit=can_edit),
     }
 
 
@@ -144,7 +147,7 @@ def stage_change(request: HttpRequest, ref: str) -> HttpResponse:
     initiative = _get_visible(request, ref)
     direct = permissions.can_change_stage_directly(request.user, initiative)
     require(direct or permissions.can_propose_stage(request.user, initiative))
-    form = StageChangeForm(request.POST or None, initiative=initiative)
+    form = StageChangeForm(request.POST or None, initiative=initiative, may_override=direct)
     if request.method == "POST" and form.is_valid():
         action = services.stage_change if direct else services.stage_propose
         try:
@@ -281,7 +284,14 @@ def check_in(request: HttpRequest) -> HttpResponse:
     page = Paginator(initiatives, 50).get_page(request.GET.get("page"))
     items = [_check_in_item(initiative) for initiative in page]
     overdue = sum(1 for item in items if item["overdue"])
-    context = {"page": page, "items": items, "overdue_count": overdue}
+    editable = permissions.editable_by(request.user).open()
+    due_benefits = due_benefit_items(Benefit.objects.filter(initiative__in=editable), only_due=True)
+    context = {
+        "page": page,
+        "items": items,
+        "overdue_count": overdue,
+        "due_benefits": due_benefits,
+    }
     return render(request, "initiatives/check_in.html", context)
 
 

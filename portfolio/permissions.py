@@ -73,6 +73,16 @@ def can_edit(user: User, initiative: Initiative) -> bool:
     return can_create_in(user, initiative.department_id)
 
 
+def can_edit_benefit(user: User, benefit) -> bool:
+    """Benefits and their measurements follow the rights of their initiative."""
+    return can_edit(user, benefit.initiative)
+
+
+def can_change_settings(user: User) -> bool:
+    """Portfolio-wide settings, such as the hourly rate that values freed time."""
+    return is_office(user)
+
+
 def can_change_stage_directly(user: User, initiative: Initiative) -> bool:
     """Stage gates are decided centrally: only the office changes a stage without a proposal."""
     return is_office(user) and not initiative.is_archived

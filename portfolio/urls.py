@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("initiatives/", include("initiatives.urls")),
+    path("benefits/", include("benefits.urls")),
     path("admin/", admin.site.urls),
 ]

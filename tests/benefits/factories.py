@@ -4,9 +4,11 @@ from decimal import Decimal
 from benefits import services
 from benefits.models import Benefit
 
+TODAY = dt.date.today()
+
 
 def make_benefit(initiative, **fields) -> Benefit:
-    today = dt.date(2026, 11, 23)
+    today = TODAY
     fields.setdefault("title", "Freed staff hours")
     fields.setdefault("category", "redistribution")
     fields.setdefault("unit", "h/year")

@@ -1,6 +1,9 @@
+import datetime as dt
+
 from django.urls import reverse
 
 from initiatives import services
+from tests.benefits.factories import TODAY, make_benefit, measure
 from tests.conftest import make_initiative, make_lesson, make_update
 
 
@@ -45,19 +48,27 @@ def test_the_detail_page_runs_the_same_queries_for_5_and_200_initiatives(
         for _ in range(n):
             initiative = make_initiative(own_department, owner=head)
             make_update(initiative, head)
+            measure(make_benefit(initiative), TODAY, 10, head)
+
+    def add_benefit(initiative, measurements):
+        benefit = make_benefit(initiative, valued_at_hourly_rate=True)
+        for days in range(measurements):
+            measure(benefit, TODAY - dt.timedelta(days=days), days, head)
 
     fill(5)
     target = make_initiative(own_department, owner=head, ref="DIG-2026-100")
     services.progress_update_create(initiative=target, by=head, health="green", summary="Ok")
     make_lesson(target, head)
     services.stage_change(initiative=target, to_stage="pilot", reason="Go", by=office)
+    add_benefit(target, 2)
     client = client_for(office)
     client.get(url(target))
-    with django_assert_num_queries(15) as first:
+    with django_assert_num_queries(18) as first:
         client.get(url(target))
     fill(195)
     for n in range(3):
         services.progress_update_create(initiative=target, by=head, health="amber", summary=str(n))
+        add_benefit(target, 5)
     with django_assert_num_queries(len(first)):
         client.get(url(target))
 

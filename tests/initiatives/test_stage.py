@@ -121,3 +121,55 @@ def test_a_stage_change_bumps_the_version_so_open_edit_forms_go_stale(office, ow
     services.stage_change(initiative=own_initiative, to_stage="pilot", reason="Go", by=office)
     own_initiative.refresh_from_db()
     assert own_initiative.version == 2
+
+
+@pytest.fixture
+def pilot(own_initiative):
+    own_initiative.stage = "pilot"
+    own_initiative.save()
+    return own_initiative
+
+
+def test_leaving_a_pilot_without_evidence_is_refused_to_a_head(client_for, head, pilot):
+    response = client_for(head).post(stage_url(pilot), {"to_stage": "scaling", "reason": "Works"})
+    assert response.status_code == 422
+    assert "needs evidence" in response.text
+    assert not StageChange.objects.exists()
+
+
+def test_the_office_overrides_the_evidence_rule_only_with_a_justification(
+    client_for, office, pilot
+):
+    client = client_for(office)
+    refused = client.post(stage_url(pilot), {"to_stage": "scaling", "reason": "Works"})
+    assert refused.status_code == 422 and "justification" in refused.text
+    client.post(
+        stage_url(pilot),
+        {"to_stage": "scaling", "reason": "Works",
+         "override_justification": "The council decided to scale before the first measurement."},
+    )  # fmt: skip
+    pilot.refresh_from_db()
+    change = StageChange.objects.get()
+    assert pilot.stage == "scaling"
+    assert change.override_justification.startswith("The council decided")
+    assert "The council decided" in client.get(pilot.get_absolute_url()).text
+
+
+def test_a_measured_benefit_is_evidence_enough(client_for, head, office, pilot):
+    from tests.benefits.factories import TODAY, make_benefit, measure
+
+    measure(make_benefit(pilot), TODAY, 50, head)
+    client_for(head).post(stage_url(pilot), {"to_stage": "scaling", "reason": "Measured."})
+    change = StageChange.objects.get()
+    assert change.status == "proposed"
+    services.stage_decide(change=change, approve=True, comment="", by=office)
+    pilot.refresh_from_db()
+    assert pilot.stage == "scaling"
+
+
+def test_a_benefit_without_a_measurement_is_not_evidence(client_for, head, pilot):
+    from tests.benefits.factories import make_benefit
+
+    make_benefit(pilot)
+    response = client_for(head).post(stage_url(pilot), {"to_stage": "scaling", "reason": "x"})
+    assert response.status_code == 422

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from benefits.models import Benefit, Category, Confidence, Measurement, PortfolioSetting
+from initiatives.forms import DateInput
+from initiatives.models import Department
+
+SORTS = {
+    "title": "title",
+    "initiative": "initiative__ref",
+    "department": "initiative__department__name",
+    "category": "category",
+    "expected_sek": "expected_sek",
+    "realised_sek": "realised_sek",
+    "realisation_rate": "realisation_rate",
+    "latest": "latest_measured_on",
+}
+
+SORT_COLUMNS = [
+    ("title", _("Benefit")),
+    ("initiative", _("Initiative")),
+    ("department", _("Department")),
+    ("category", _("Category")),
+    ("latest", _("Latest measurement")),
+    ("realisation_rate", _("Realised")),
+    ("expected_sek", _("Expected SEK/year")),
+    ("realised_sek", _("Realised SEK/year")),
+]
+
+
+def _people():
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
+
+
+def _person_label(user) -> str:
+    return user.get_full_name() or user.username
+
+
+class BenefitForm(forms.ModelForm):
+    class Meta:
+        model = Benefit
+        fields = [
+            "title",
+            "description",
+            "owner",
+            "category",
+            "is_disbenefit",
+            "unit",
+            "direction",
+            "measurement_method",
+            "frequency",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "sek_per_unit",
+            "valued_at_hourly_rate",
+            "confidence",
+        ]
+        widgets = {
+            "baseline_date": DateInput(),
+            "target_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "measurement_method": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _people()
+        self.fields["owner"].label_from_instance = _person_label
+
+    def clean(self):
+        cleaned = super().clean()
+        baseline, target = cleaned.get("baseline_date"), cleaned.get("target_date")
+        if baseline and target and target < baseline:
+            self.add_error("target_date", _("The target date cannot be before the baseline date."))
+        if cleaned.get("valued_at_hourly_rate") and cleaned.get("sek_per_unit") is not None:
+            self.add_error(
+                "sek_per_unit",
+                _("Either value the time at the hourly rate or give SEK per unit, not both."),
+            )
+        per_unit = cleaned.get("sek_per_unit")
+        if per_unit is not None and per_unit < 0:
+            self.add_error("sek_per_unit", _("Use a positive value; mark a dis-benefit instead."))
+        return cleaned
+
+
+class MeasurementForm(forms.ModelForm):
+    class Meta:
+        model = Measurement
+        fields = ["date", "value", "note"]
+        widgets = {"date": DateInput()}
+
+    def __init__(self, *args, benefit: Benefit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.benefit = benefit
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date < self.benefit.baseline_date:
+            self.add_error(
+                "date",
+                _("A measurement cannot be before the baseline date (%(date)s).")
+                % {"date": self.benefit.baseline_date.isoformat()},
+            )
+        if date > timezone.localdate():
+            self.add_error("date", _("A measurement cannot be in the future."))
+        if self.benefit.measurements.filter(date=date).exists():
+            self.add_error("date", _("There is already a measurement on this date."))
+        return date
+
+
+class BenefitFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("All categories")), *Category.choices]
+    )
+    confidence = forms.ChoiceField(
+        label=_("Confidence"),
+        required=False,
+        choices=[("", _("Any confidence")), *Confidence.choices],
+    )
+    behind = forms.ChoiceField(
+        label=_("Plan"),
+        required=False,
+        choices=[("", _("All")), ("yes", _("Behind plan")), ("no", _("On or ahead of plan"))],
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Benefit owner"), queryset=_people(), required=False, empty_label=_("Anyone")
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for key in SORTS] + [(f"-{key}", key) for key in SORTS],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].label_from_instance = _person_label
+
+    def filter(self, queryset):
+        """Apply the valid filters; invalid values are ignored, never a 500."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if text := (data.get("q") or "").strip():
+            queryset = queryset.search(text)
+        if data.get("department"):
+            queryset = queryset.filter(initiative__department=data["department"])
+        if data.get("category"):
+            queryset = queryset.filter(category=data["category"])
+        if data.get("confidence"):
+            queryset = queryset.filter(confidence=data["confidence"])
+        if data.get("behind") in ("yes", "no"):
+            queryset = queryset.filter(behind_plan=data["behind"] == "yes")
+        if data.get("owner"):
+            queryset = queryset.filter(owner=data["owner"])
+        sort = data.get("sort") or "initiative"
+        column = F(SORTS[sort.lstrip("-")])
+        order = (
+            column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+        )
+        return queryset.order_by(order, "initiative__ref", "title", "id")
+
+    @property
+    def current_sort(self) -> str:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "initiative"
+
+
+class HourlyRateForm(forms.ModelForm):
+    class Meta:
+        model = PortfolioSetting
+        fields = ["hourly_rate"]
+
+    def clean_hourly_rate(self):
+        rate = self.cleaned_data["hourly_rate"]
+        if rate <= 0:
+            raise forms.ValidationError(_("The hourly rate must be above zero."))
+        return rate

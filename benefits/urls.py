@@ -1,0 +1,13 @@
+from django.urls import path
+
+from benefits import views
+
+app_name = "benefits"
+
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("settings/", views.settings_edit, name="settings"),
+    path("new/<str:ref>/", views.benefit_create, name="create"),
+    path("<int:pk>/edit/", views.benefit_edit, name="edit"),
+    path("<int:pk>/measurements/", views.measurement_create, name="measurement_create"),
+]

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from benefits import charts, services
+from benefits.forms import (
+    SORT_COLUMNS,
+    BenefitFilterForm,
+    BenefitForm,
+    HourlyRateForm,
+    MeasurementForm,
+)
+from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
+from initiatives.models import Initiative
+from portfolio import permissions
+from portfolio.permissions import require
+
+
+def benefit_cards(
+    initiative: Initiative, *, can_edit: bool, forms: dict | None = None
+) -> list[dict]:
+    """Each benefit of the initiative with its figures, chart and measurement form.
+
+    Three queries whatever the number of benefits and measurements.
+    """
+    rate = hourly_rate()
+    benefits = list(
+        Benefit.objects.filter(initiative=initiative)
+        .with_figures(rate=rate)
+        .select_related("owner")
+    )
+    by_benefit = defaultdict(list)
+    for measurement in Measurement.objects.filter(benefit__in=benefits).order_by("date"):
+        by_benefit[measurement.benefit_id].append(measurement)
+    forms = forms or {}
+    return [
+        {
+            "benefit": benefit,
+            "measurements": by_benefit[benefit.pk],
+            "chart": charts.benefit_chart(benefit, by_benefit[benefit.pk]),
+            "rows": charts.chart_rows(benefit, by_benefit[benefit.pk]),
+            "form": forms.get(benefit.pk)
+            or (MeasurementForm(benefit=benefit, prefix=f"m{benefit.pk}") if can_edit else None),
+            "can_edit": can_edit,
+        }
+        for benefit in benefits
+    ]
+
+
+def _get_initiative(request: HttpRequest, ref: str) -> Initiative:
+    require(permissions.can_view(request.user))
+    return get_object_or_404(permissions.visible_to(request.user), ref=ref)
+
+
+def _get_benefit(request: HttpRequest, pk: int) -> Benefit:
+    require(permissions.can_view(request.user))
+    visible = permissions.visible_to(request.user)
+    return get_object_or_404(
+        Benefit.objects.select_related("initiative__department").filter(initiative__in=visible),
+        pk=pk,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def benefit_create(request: HttpRequest, ref: str) -> HttpResponse:
+    initiative = _get_initiative(request, ref)
+    require(permissions.can_edit(request.user, initiative))
+    form = BenefitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        benefit = form.save(commit=False)
+        benefit.initiative = initiative
+        services.benefit_save(benefit=benefit, by=request.user)
+        messages.success(request, _("Benefit added."))
+        return redirect(f"{initiative.get_absolute_url()}#benefits")
+    context = {"form": form, "initiative": initiative, "benefit": None}
+    return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def benefit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    benefit = _get_benefit(request, pk)
+    require(permissions.can_edit_benefit(request.user, benefit))
+    form = BenefitForm(request.POST or None, instance=benefit)
+    if request.method == "POST" and form.is_valid():
+        services.benefit_save(benefit=form.save(commit=False), by=request.user)
+        messages.success(request, _("Benefit saved."))
+        return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
+    context = {"form": form, "initiative": benefit.initiative, "benefit": benefit}
+    return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    benefit = _get_benefit(request, pk)
+    require(permissions.can_edit_benefit(request.user, benefit))
+    from_check_in = request.POST.get("from") == "check-in"
+    form = MeasurementForm(request.POST, benefit=benefit, prefix=f"m{benefit.pk}")
+    status = 422
+    if form.is_valid():
+        services.measurement_create(benefit=benefit, by=request.user, **form.cleaned_data)
+        if not request.htmx:
+            messages.success(request, _("Measurement recorded."))
+            if from_check_in:
+                return redirect("initiatives:check_in")
+            return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
+        form, status = None, 200
+    elif not request.htmx:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
+    forms = {benefit.pk: form} if form else {}
+    if from_check_in:
+        item = due_benefit_items(Benefit.objects.filter(pk=benefit.pk), forms)[0]
+        context = {"item": item, "posted": status == 200}
+        return render(request, "initiatives/check_in.html#benefit-row", context, status=status)
+    cards = benefit_cards(benefit.initiative, can_edit=True, forms=forms)
+    card = next(card for card in cards if card["benefit"].pk == benefit.pk)
+    context = {"card": card, "posted": status == 200}
+    return render(request, "benefits/_benefits.html#benefit-card", context, status=status)
+
+
+def due_benefit_items(benefits, forms: dict | None = None, *, only_due: bool = False) -> list[dict]:
+    """Benefits with their figures and an inline measurement form, for the check-in page."""
+    forms = forms or {}
+    rows = benefits.with_figures(rate=hourly_rate()).select_related("initiative__department")
+    if only_due:
+        # The fifty most overdue: a check-in is a to-do list, not a report.
+        rows = rows.filter(measurement_due=True).order_by("measurement_due_day", "id")[:50]
+    return [
+        {
+            "benefit": benefit,
+            "form": forms.get(benefit.pk)
+            or MeasurementForm(benefit=benefit, prefix=f"m{benefit.pk}"),
+        }
+        for benefit in rows
+    ]
+
+
+@require_http_methods(["GET"])
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form = BenefitFilterForm(request.GET or None)
+    visible = permissions.visible_to(request.user).active()
+    benefits = form.filter(
+        Benefit.objects.filter(initiative__in=visible).with_figures(rate=hourly_rate())
+    )
+    totals = benefits.totals()
+    page = Paginator(benefits.for_register(), 50).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "totals": totals,
+        "sort": form.current_sort,
+        "sort_columns": SORT_COLUMNS,
+    }
+    template = "benefits/register.html"
+    if request.htmx and request.htmx.target == "benefit-table":
+        template += "#benefit-table"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_change_settings(request.user))
+    setting = PortfolioSetting.current()
+    form = HourlyRateForm(request.POST or None, instance=setting)
+    if request.method == "POST" and form.is_valid():
+        services.hourly_rate_set(rate=form.cleaned_data["hourly_rate"], by=request.user)
+        messages.success(request, _("The hourly rate was saved."))
+        return redirect("benefits:settings")
+    context = {"form": form, "setting": setting}
+    return render(request, "benefits/settings.html", context, status=422 if form.errors else 200)
