@@ -1864,7 +1864,8 @@ def _create_initiative(
 
 
 def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
-    """Load the demo city; safe to run again. Returns counts of the demo rows in the database."""
+    """Load the demo city with its benefits; safe to run again. Returns counts of the demo rows in
+    the database."""
     today = today or timezone.localdate()
     with transaction.atomic():
         departments = _ensure_departments()
@@ -1883,6 +1884,10 @@ def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
             _create_initiative(spec, index, today, departments, users)
             created += 1
 
+    # Imported here: the benefits app builds on initiatives, not the other way round.
+    from benefits.demo import load_demo_benefits
+
+    benefits = load_demo_benefits(today=today)
     demo = Initiative.objects.filter(ref__in=[s["ref"] for s in INITIATIVES])
     return {
         "departments": len(departments),
@@ -1895,4 +1900,6 @@ def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
         ).count(),
         "progress_updates": ProgressUpdate.objects.filter(initiative__in=demo).count(),
         "lessons": Lesson.objects.filter(initiative__in=demo).count(),
+        "benefits": benefits["benefits"],
+        "measurements": benefits["measurements"],
     }

@@ -24,7 +24,8 @@ class Command(BaseCommand):
                 f"({counts['initiatives_created']} new), {counts['departments']} departments, "
                 f"{counts['stage_changes']} stage changes "
                 f"({counts['pending_proposals']} waiting for a decision), "
-                f"{counts['progress_updates']} progress updates, {counts['lessons']} lessons."
+                f"{counts['progress_updates']} progress updates, {counts['lessons']} lessons, "
+                f"{counts['benefits']} benefits with {counts['measurements']} measurements."
             )
         )
         self.stdout.write("")
