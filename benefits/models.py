@@ -182,6 +182,16 @@ class BenefitQuerySet(models.QuerySet):
             expected_sek_total=Sum("expected_sek"), realised_sek_total=Sum("realised_sek")
         )
 
+    def expected_sek_by_initiative(self, *, rate: Decimal) -> BenefitQuerySet:
+        """For a Subquery over OuterRef("pk"): the initiative's summed expected SEK/year."""
+        return (
+            self.with_figures(rate=rate)
+            .order_by()
+            .values("initiative")
+            .annotate(total=Sum("expected_sek"))
+            .values("total")
+        )
+
     def search(self, text: str) -> BenefitQuerySet:
         """Benefits whose title, unit, or initiative's ref or title contains the text."""
         return self.filter(

@@ -1888,6 +1888,9 @@ def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
     from benefits.demo import load_demo_benefits
 
     benefits = load_demo_benefits(today=today)
+    from portfolio.demo import load_demo_goals
+
+    goals = load_demo_goals()
     demo = Initiative.objects.filter(ref__in=[s["ref"] for s in INITIATIVES])
     return {
         "departments": len(departments),
@@ -1902,4 +1905,6 @@ def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
         "lessons": Lesson.objects.filter(initiative__in=demo).count(),
         "benefits": benefits["benefits"],
         "measurements": benefits["measurements"],
+        "goals": goals["goals"],
+        "alignments": goals["alignments"],
     }

@@ -25,6 +25,7 @@ from initiatives.forms import (
 )
 from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
 from portfolio import permissions
+from portfolio.views.goals import alignment_context
 from portfolio.permissions import require
 
 
@@ -72,6 +73,7 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         "lesson_form": forms.get("lesson_form") or (LessonForm() if can_edit else None),
         "decision_form": StageDecisionForm(),
         "benefit_cards": benefit_cards(initiative, can_edit=can_edit),
+        **alignment_context(request, initiative),
     }
 
 

@@ -1,7 +1,185 @@
+from decimal import Decimal
+
+from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
+
+from initiatives.models import Department, Kind, Stage
+from portfolio.models import Alignment, CouncilGoal
+from portfolio.prioritisation import SAATY_SCALE
 
 
 class FormRenderer(TemplatesSetting):
     """Django's renderer, with each field wrapped in one element so forms lay out as a column."""
 
     field_template_name = "forms/field.html"
+
+
+class RankingForm(forms.Form):
+    """Filters and weights of the ranking, from the query string: shareable, works without JS."""
+
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"),
+        required=False,
+        choices=[("", _("All open stages")), *[c for c in Stage.choices if c[0] != Stage.CLOSED]],
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
+    )
+    budget = forms.IntegerField(
+        label=_("Available budget (SEK)"), required=False, min_value=0, max_value=10**13
+    )
+
+    def __init__(self, *args, goals: list[CouncilGoal], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = goals
+        for goal in goals:
+            self.fields[f"w_{goal.pk}"] = forms.DecimalField(
+                label=goal.title,
+                required=False,
+                min_value=0,
+                max_digits=8,
+                decimal_places=3,
+                initial=goal.weight,
+                widget=forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        weights = [self._weight(cleaned, goal) for goal in self.goals]
+        if self.goals and not any(w > 0 for w in weights):
+            raise forms.ValidationError(_("At least one goal needs a weight above zero."))
+        return cleaned
+
+    @staticmethod
+    def _weight(cleaned: dict, goal: CouncilGoal) -> Decimal:
+        value = cleaned.get(f"w_{goal.pk}")
+        return goal.weight if value is None else value
+
+    def weights(self) -> list[float]:
+        """The weights to rank by: the typed ones when valid, else the goals' saved weights."""
+        if self.is_bound and self.is_valid():
+            return [float(self._weight(self.cleaned_data, goal)) for goal in self.goals]
+        return [float(goal.weight) for goal in self.goals]
+
+    def weight_fields(self):
+        return [self[f"w_{goal.pk}"] for goal in self.goals]
+
+    def filter(self, initiatives):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if data.get("department"):
+            initiatives = initiatives.filter(department=data["department"])
+        if data.get("stage"):
+            initiatives = initiatives.filter(stage=data["stage"])
+        if data.get("kind"):
+            initiatives = initiatives.filter(kind=data["kind"])
+        return initiatives
+
+    def filters(self) -> dict:
+        """The filters as plain values, for a saved decision."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        department = data.get("department")
+        return {
+            "department": department.code if department else "",
+            "stage": data.get("stage") or "",
+            "kind": data.get("kind") or "",
+        }
+
+    def budget_value(self) -> int | None:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data.get("budget")
+        return None
+
+
+class SensitivityForm(forms.Form):
+    delta = forms.IntegerField(
+        label=_("Perturbation ± (%)"), min_value=0, max_value=100, initial=20, required=False
+    )
+    draws = forms.IntegerField(
+        label=_("Draws"), min_value=10, max_value=5000, initial=1000, required=False
+    )
+    top_k = forms.IntegerField(
+        label=_("Top K"), min_value=1, max_value=1000, initial=10, required=False
+    )
+
+    def values(self) -> tuple[float, int, int]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        delta = data.get("delta")
+        draws = data.get("draws")
+        top_k = data.get("top_k")
+        return (
+            (20 if delta is None else delta) / 100,
+            draws or 1000,
+            top_k or 10,
+        )
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was decided, by whom (for example the executive committee), and why."),
+    )
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = CouncilGoal
+        fields = ["title", "description", "weight", "order", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class AlignmentForm(forms.ModelForm):
+    class Meta:
+        model = Alignment
+        fields = ["score", "reason"]
+        widgets = {
+            "score": forms.Select(choices=[(n, str(n)) for n in range(6)]),
+            "reason": forms.TextInput(),
+        }
+
+
+def saaty_choices():
+    labels = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5", 6: "6", 7: "7", 8: "8", 9: "9"}
+    choices = []
+    for value in SAATY_SCALE:
+        if value < 1:
+            text = f"1/{round(1 / value)}"
+        else:
+            text = labels[round(value)]
+        choices.append((text, text))
+    return choices
+
+
+class AHPForm(forms.Form):
+    """One select per pair of goals: how much more important the first is than the second."""
+
+    def __init__(self, *args, goals: list[CouncilGoal], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goals = goals
+        self.pairs = []
+        for i, first in enumerate(goals):
+            for j in range(i + 1, len(goals)):
+                second = goals[j]
+                name = f"p_{first.pk}_{second.pk}"
+                self.fields[name] = forms.ChoiceField(
+                    label=_("%(first)s compared with %(second)s")
+                    % {"first": first.title, "second": second.title},
+                    choices=saaty_choices(),
+                    initial="1",
+                )
+                self.pairs.append((i, j, name))
+
+    def judgements(self) -> dict[tuple[int, int], float]:
+        result = {}
+        for i, j, name in self.pairs:
+            text = self.cleaned_data[name]
+            value = 1 / float(text[2:]) if text.startswith("1/") else float(text)
+            result[(i, j)] = value
+        return result

@@ -83,6 +83,15 @@ def can_change_settings(user: User) -> bool:
     return is_office(user)
 
 
+def can_manage_goals(user: User) -> bool:
+    """Council goals, their weights and the alignment scores are set by the office."""
+    return is_office(user)
+
+
+def can_save_decision(user: User) -> bool:
+    return is_office(user)
+
+
 def can_change_stage_directly(user: User, initiative: Initiative) -> bool:
     """Stage gates are decided centrally: only the office changes a stage without a proposal."""
     return is_office(user) and not initiative.is_archived

@@ -16,5 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("initiatives/", include("initiatives.urls")),
     path("benefits/", include("benefits.urls")),
+    path("portfolio/", include("portfolio.urls_app")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,10 @@
       var figure = JSON.parse(script.textContent);
       window.Plotly.react(target, figure.data, figure.layout, {
         displaylogo: false,
+        // No toolbar: its buttons would sit inside the role="img" container (and one of them
+        // offers to send the data to a cloud service). The numbers are in the table beside.
+        displayModeBar: false,
+        showSendToCloud: false,
         responsive: true,
       });
     });

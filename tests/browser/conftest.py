@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
+from benefits.models import Frequency
 from initiatives import services
 from initiatives.models import Health, Initiative, Kind, LessonKind, Stage
 from portfolio.permissions import ROLES
+from tests.benefits.factories import make_benefit, measure
 from tests.conftest import make_department, make_initiative, make_lesson, make_update
 
 HERE = Path(__file__).resolve().parent
@@ -167,7 +169,11 @@ def console_errors(page: Page) -> list[str]:
 
 @pytest.fixture
 def portfolio(office, head, executive, own_department, other_department) -> dict:
-    """A realistic portfolio: initiatives in every stage, updates, lessons, stage changes."""
+    """A realistic portfolio: initiatives in every stage, updates, lessons, stage changes.
+
+    The school milk robot has a measured benefit (leaving the pilot needs that evidence), measured
+    monthly and last 40 days ago, so it is also due for a measurement on the check-in page.
+    """
     schools = make_initiative(
         own_department,
         ref="DIG-2026-001",
@@ -218,6 +224,15 @@ def portfolio(office, head, executive, own_department, other_department) -> dict
     make_update(chatbot, head, days_ago=5, health=Health.AMBER, summary="Training the model.")
     make_lesson(schools, head)
     make_lesson(schools, head, kind=LessonKind.ADVICE, text="Talk to the kitchen staff first.")
+    hours = make_benefit(
+        schools,
+        title="Freed kitchen hours",
+        owner=head,
+        valued_at_hourly_rate=True,
+        frequency=Frequency.MONTHLY,
+    )
+    measure(hours, timezone.localdate() - dt.timedelta(days=100), 80, by=head)
+    measure(hours, timezone.localdate() - dt.timedelta(days=40), 150, by=head)
     services.stage_change(
         initiative=schools, to_stage=Stage.PILOT, reason="The business case holds.", by=office
     )
@@ -227,4 +242,10 @@ def portfolio(office, head, executive, own_department, other_department) -> dict
         reason="Ten kitchens run it without trouble.",
         by=head,
     )
-    return {"schools": schools, "lights": lights, "chatbot": chatbot, "e_service": e_service}
+    return {
+        "schools": schools,
+        "lights": lights,
+        "chatbot": chatbot,
+        "e_service": e_service,
+        "hours": hours,
+    }

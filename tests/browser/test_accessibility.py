@@ -4,6 +4,8 @@ One test walks several pages and reports every page's violations together, so th
 all the work to do at once (and the suite stays fast: one login, one data set).
 """
 
+import re
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
@@ -16,11 +18,39 @@ WCAG_21_AA = {
 
 axe = Axe()
 
+# Known app bugs, reported and tracked, left out of the scans so the rest stays strict. Each one has
+# a strict xfail test that starts to pass (and so fails the suite) once the app is fixed: then
+# delete its entry here and the xfail marker there.
+# Rule id → target pattern of violations accepted as known bugs; keep it empty.
+KNOWN_APP_BUGS: dict[str, re.Pattern] = {}
+
+
+def without_known_app_bugs(violations: list[dict]) -> list[dict]:
+    """The violations minus the nodes of KNOWN_APP_BUGS (only those rules, only those targets)."""
+    kept = []
+    for violation in violations:
+        known = KNOWN_APP_BUGS.get(violation["id"])
+        nodes = [
+            node
+            for node in violation["nodes"]
+            if not (known and known.match(" ".join(map(str, node["target"]))))
+        ]
+        if nodes:
+            kept.append({**violation, "nodes": nodes})
+    return kept
+
+
+def wait_for_charts(page: Page) -> None:
+    """Wait until plotly has drawn every benefit chart on the page (static/js/charts.js)."""
+    charts = page.locator("div.chart")
+    for index in range(charts.count()):
+        expect(charts.nth(index).locator("svg.main-svg").first).to_be_attached()
+
 
 def wcag_violations(page: Page) -> list[dict]:
     # Open every <details> first, so the forms folded inside them are scanned too.
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-    return axe.run(page, options=WCAG_21_AA).response["violations"]
+    return without_known_app_bugs(axe.run(page, options=WCAG_21_AA).response["violations"])
 
 
 def readable(found: dict[str, list[dict]]) -> str:
@@ -74,6 +104,7 @@ def test_the_portfolio_pages_have_no_wcag_violations(log_in, page: Page, office,
     ]:
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
+        wait_for_charts(page)
         scan(page, f"{where} {path}", found)
 
     # Forms that came back with errors, swapped in by htmx.

@@ -25,7 +25,8 @@ class Command(BaseCommand):
                 f"{counts['stage_changes']} stage changes "
                 f"({counts['pending_proposals']} waiting for a decision), "
                 f"{counts['progress_updates']} progress updates, {counts['lessons']} lessons, "
-                f"{counts['benefits']} benefits with {counts['measurements']} measurements."
+                f"{counts['benefits']} benefits with {counts['measurements']} measurements, "
+                f"{counts['goals']} council goals with {counts['alignments']} scores."
             )
         )
         self.stdout.write("")

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from initiatives.models import Initiative
+from portfolio import permissions, prioritisation
+from portfolio.forms import AHPForm, AlignmentForm, GoalForm
+from portfolio.models import Alignment, CouncilGoal
+from portfolio.permissions import require
+
+
+@require_GET
+@login_required
+def goal_list(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    goals = CouncilGoal.objects.all()
+    context = {"goals": goals, "can_manage": permissions.can_manage_goals(request.user)}
+    return render(request, "portfolio/goals.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require(permissions.can_manage_goals(request.user))
+    goal = get_object_or_404(CouncilGoal, pk=pk) if pk else None
+    form = GoalForm(request.POST or None, instance=goal)
+    if request.method == "POST" and form.is_valid():
+        goal = form.save(commit=False)
+        goal._history_user = request.user
+        goal.save()
+        messages.success(request, _("The goal was saved."))
+        return redirect("portfolio:goals")
+    context = {"form": form, "goal": goal}
+    return render(request, "portfolio/goal_form.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ahp_page(request: HttpRequest) -> HttpResponse:
+    """Pairwise comparison of the goals; weights from the principal eigenvector, with CR."""
+    require(permissions.can_manage_goals(request.user))
+    goals = list(CouncilGoal.objects.active())
+    form = AHPForm(request.POST or None, goals=goals)
+    result = None
+    if request.method == "POST" and form.is_valid() and len(goals) >= 2:
+        matrix = prioritisation.ahp_matrix(len(goals), form.judgements())
+        result = prioritisation.ahp(matrix)
+        weights = [round(float(w), 3) for w in result.weights]
+        if request.POST.get("action") == "save" and result.is_consistent:
+            with transaction.atomic():
+                for goal, weight in zip(goals, weights, strict=True):
+                    goal.weight = weight
+                    goal._history_user = request.user
+                    goal.save(update_fields=["weight"])
+            messages.success(request, _("The AHP weights are now the goals' weights."))
+            return redirect("portfolio:goals")
+        query = urlencode({f"w_{g.pk}": w for g, w in zip(goals, weights, strict=True)})
+        result = {
+            "ahp": result,
+            "rows": list(zip(goals, weights, strict=True)),
+            "apply_url": f"{reverse('portfolio:ranking')}?{query}",
+        }
+    context = {"form": form, "goals": goals, "result": result}
+    return render(request, "portfolio/ahp.html", context)
+
+
+def alignment_context(request: HttpRequest, initiative: Initiative, forms=None) -> dict:
+    """The goals with this initiative's score and reason; a form per goal for the office."""
+    goals = list(CouncilGoal.objects.active())
+    existing = {a.goal_id: a for a in Alignment.objects.filter(initiative=initiative)}
+    can_score = permissions.can_manage_goals(request.user) and not initiative.is_archived
+    forms = forms or {}
+    rows = []
+    for goal in goals:
+        alignment = existing.get(goal.pk)
+        form = None
+        if can_score:
+            form = forms.get(goal.pk) or AlignmentForm(
+                instance=alignment, prefix=f"g{goal.pk}", initial={"score": 0}
+            )
+        rows.append({"goal": goal, "alignment": alignment, "form": form})
+    return {"alignment_rows": rows, "can_score": can_score, "initiative": initiative}
+
+
+@require_POST
+@login_required
+def alignment_set(request: HttpRequest, ref: str, goal_pk: int) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    initiative = get_object_or_404(permissions.visible_to(request.user), ref=ref)
+    require(permissions.can_manage_goals(request.user) and not initiative.is_archived)
+    goal = get_object_or_404(CouncilGoal, pk=goal_pk, active=True)
+    alignment = Alignment.objects.filter(initiative=initiative, goal=goal).first()
+    form = AlignmentForm(request.POST, instance=alignment, prefix=f"g{goal.pk}")
+    status = 422
+    if form.is_valid():
+        alignment = form.save(commit=False)
+        alignment.initiative, alignment.goal, alignment.updated_by = initiative, goal, request.user
+        alignment._history_user = request.user
+        alignment.save()
+        if not request.htmx:
+            messages.success(request, _("The score was saved."))
+            return redirect(f"{initiative.get_absolute_url()}#goals")
+        form, status = None, 200
+    elif not request.htmx:
+        messages.error(request, _("The score must be a whole number from 0 to 5."))
+        return redirect(f"{initiative.get_absolute_url()}#goals")
+    context = alignment_context(request, initiative, {goal.pk: form} if form else None)
+    context["saved_goal"] = goal.pk if status == 200 else None
+    return render(request, "portfolio/_alignment.html#goal-scores", context, status=status)

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from portfolio import charts, permissions, prioritisation
+from portfolio.forms import DecisionForm, RankingForm, SensitivityForm
+from portfolio.models import CouncilGoal, Decision
+from portfolio.permissions import require
+from portfolio.ranking import Candidates, load_candidates, ranked
+
+RANKING_PAGE_SIZE = 50
+
+
+def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
+    goals = list(CouncilGoal.objects.active())
+    if data:
+        # A weight left out of the query string keeps the goal's saved weight.
+        data = data.copy()
+        for goal in goals:
+            if not data.get(f"w_{goal.pk}"):
+                data[f"w_{goal.pk}"] = str(goal.weight)
+    form = RankingForm(data or None, goals=goals)
+    initiatives = form.filter(permissions.visible_to(request.user).active())
+    return form, load_candidates(initiatives, goals)
+
+
+def budget_result(candidates: Candidates, ranking, budget: int | None) -> dict | None:
+    """The exact optimum beside the greedy rank-order set, and the frontier, for a budget."""
+    if budget is None or not candidates.rows:
+        return None
+    scores = [0.0] * len(candidates.rows)
+    position = {row["id"]: index for index, row in enumerate(candidates.rows)}
+    for row in ranking:
+        scores[position[row.row["id"]]] = row.score
+    costs, must = candidates.costs, candidates.must
+    order = [position[row.row["id"]] for row in ranking]
+    try:
+        optimal = prioritisation.select_optimal(scores, costs, budget, must)
+    except prioritisation.BudgetError as error:
+        return {"error": error.args[0], "budget": budget}
+    greedy = prioritisation.select_greedy(order, costs, budget, must, scores=scores)
+    frontier = prioritisation.efficient_frontier(scores, costs, must, points=12)
+    return {
+        "budget": budget,
+        "optimal": optimal,
+        "greedy": greedy,
+        "rows": [
+            {
+                "ranked": row,
+                "optimal": bool(optimal.chosen[position[row.row["id"]]]),
+                "greedy": bool(greedy.chosen[position[row.row["id"]]]),
+            }
+            for row in ranking
+            if optimal.chosen[position[row.row["id"]]] or greedy.chosen[position[row.row["id"]]]
+        ],  # fmt: skip
+        "frontier": frontier,
+        "chart": charts.frontier_chart(frontier, budget),
+    }
+
+
+@require_GET
+@login_required
+def ranking_page(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form, candidates = _candidates(request, request.GET)
+    ranking = ranked(candidates, form.weights()) if candidates.goals else []
+    page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "goals": candidates.goals,
+        "page": page,
+        "budget": budget_result(candidates, ranking, form.budget_value()),
+        "decision_form": DecisionForm(),
+        "sensitivity_form": SensitivityForm(),
+        "can_save": permissions.can_save_decision(request.user),
+        "query": request.GET.urlencode(),
+    }
+    template = "portfolio/ranking.html"
+    if request.htmx and request.htmx.target == "ranking-results":
+        template += "#ranking-results"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def sensitivity_page(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form, candidates = _candidates(request, request.GET)
+    options = SensitivityForm(request.GET)
+    delta, draws, top_k = options.values()
+    rows = []
+    if candidates.rows and candidates.goals:
+        weights = form.weights()
+        ranking = ranked(candidates, weights)
+        result = prioritisation.sensitivity(
+            candidates.alignment, weights, delta=delta, draws=draws, top_k=top_k
+        )
+        position = {row["id"]: index for index, row in enumerate(candidates.rows)}
+        for row in ranking:
+            index = position[row.row["id"]]
+            rows.append({
+                "ranked": row,
+                "low": int(result.rank_low[index]),
+                "high": int(result.rank_high[index]),
+                "top_share": float(result.top_share[index]),
+                "label": f'{row.row["ref"]} {row.row["title"][:40]}',
+            })  # fmt: skip
+    shown = rows[:30]
+    context = {
+        "form": form,
+        "options": options,
+        "rows": shown,
+        "total": len(rows),
+        "delta": round(delta * 100),
+        "draws": draws,
+        "top_k": top_k,
+        "chart": charts.rank_range_chart(shown) if shown else None,
+        "query": request.GET.urlencode(),
+    }
+    template = "portfolio/sensitivity.html"
+    if request.htmx and request.htmx.target == "sensitivity":
+        template += "#sensitivity"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def decision_save(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_save_decision(request.user))
+    form, candidates = _candidates(request, request.POST)
+    decision_form = DecisionForm(request.POST)
+    if not decision_form.is_valid() or not form.is_valid() or not candidates.goals:
+        messages.error(request, _("Write a comment to save the decision."))
+        return redirect(f"{reverse('portfolio:ranking')}?{request.POST.get('query', '')}")
+    weights = form.weights()
+    ranking = ranked(candidates, weights)
+    budget = form.budget_value()
+    result = budget_result(candidates, ranking, budget)
+    selection = []
+    if result and "optimal" in result:
+        selection = [item["ranked"].row["ref"] for item in result["rows"] if item["optimal"]]
+    decision = Decision.objects.create(
+        comment=decision_form.cleaned_data["comment"],
+        weights={
+            goal.title: weight for goal, weight in zip(candidates.goals, weights, strict=True)
+        },
+        filters=form.filters(),
+        budget=budget,
+        ranking=[
+            {
+                "rank": row.rank,
+                "ref": row.row["ref"],
+                "title": row.row["title"],
+                "department": row.row["department__code"],
+                "score": round(row.score, 4),
+                "budget": row.row["budget"],
+            }
+            for row in ranking
+        ],  # fmt: skip
+        selection=selection,
+        created_by=request.user,
+    )
+    messages.success(request, _("The decision was saved. It can no longer be changed."))
+    return redirect(decision)
+
+
+@require_GET
+@login_required
+def decision_list(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    decisions = Decision.objects.select_related("created_by").defer("ranking")
+    page = Paginator(decisions, 25).get_page(request.GET.get("page"))
+    return render(request, "portfolio/decisions.html", {"page": page})
+
+
+@require_GET
+@login_required
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    decision = get_object_or_404(Decision.objects.select_related("created_by"), pk=pk)
+    selected = set(decision.selection)
+    context = {"decision": decision, "selected": selected}
+    return render(request, "portfolio/decision.html", context)
