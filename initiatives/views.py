@@ -25,8 +25,8 @@ from initiatives.forms import (
 )
 from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
 from portfolio import permissions
-from portfolio.views.goals import alignment_context
 from portfolio.permissions import require
+from portfolio.views.goals import alignment_context
 
 
 def _get_visible(request: HttpRequest, ref: str) -> Initiative:

@@ -1,4 +1,4 @@
-"""Demo council goals, of the kind Stockholm's council sets, and the office's scores against them."""
+"""Demo council goals, of the kind Stockholm's council sets, and the office's scores."""
 
 from __future__ import annotations
 
