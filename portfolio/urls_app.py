@@ -7,6 +7,7 @@ app_name = "portfolio"
 urlpatterns = [
     path("ranking/", ranking.ranking_page, name="ranking"),
     path("ranking/sensitivity/", ranking.sensitivity_page, name="sensitivity"),
+    path("ranking/frontier/", ranking.frontier_page, name="frontier"),
     path("decisions/", ranking.decision_list, name="decisions"),
     path("decisions/new/", ranking.decision_save, name="decision_save"),
     path("decisions/<int:pk>/", ranking.decision_detail, name="decision"),

@@ -16,6 +16,7 @@ from portfolio.permissions import require
 from portfolio.ranking import Candidates, load_candidates, ranked
 
 RANKING_PAGE_SIZE = 50
+FRONTIER_POINTS = 12
 
 
 def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
@@ -46,7 +47,6 @@ def budget_result(candidates: Candidates, ranking, budget: int | None) -> dict |
     except prioritisation.BudgetError as error:
         return {"error": error.args[0], "budget": budget}
     greedy = prioritisation.select_greedy(order, costs, budget, must, scores=scores)
-    frontier = prioritisation.efficient_frontier(scores, costs, must, points=12)
     return {
         "budget": budget,
         "optimal": optimal,
@@ -60,8 +60,7 @@ def budget_result(candidates: Candidates, ranking, budget: int | None) -> dict |
             for row in ranking
             if optimal.chosen[position[row.row["id"]]] or greedy.chosen[position[row.row["id"]]]
         ],  # fmt: skip
-        "frontier": frontier,
-        "chart": charts.frontier_chart(frontier, budget),
+        "scores": scores,
     }
 
 
@@ -85,6 +84,26 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     template = "portfolio/ranking.html"
     if request.htmx and request.htmx.target == "ranking-results":
         template += "#ranking-results"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def frontier_page(request: HttpRequest) -> HttpResponse:
+    """The efficient frontier: one exact selection per budget level, so loaded on its own."""
+    require(permissions.can_view(request.user))
+    form, candidates = _candidates(request, request.GET)
+    frontier, chart = [], None
+    if candidates.rows and candidates.goals:
+        scores = prioritisation.strategic_scores(candidates.alignment, form.weights())
+        frontier = prioritisation.efficient_frontier(
+            scores, candidates.costs, candidates.must, points=FRONTIER_POINTS
+        )
+        chart = charts.frontier_chart(frontier, form.budget_value())
+    context = {"frontier": frontier, "chart": chart, "query": request.GET.urlencode()}
+    template = "portfolio/frontier.html"
+    if request.htmx and request.htmx.target == "frontier":
+        template += "#frontier"
     return render(request, template, context)
 
 

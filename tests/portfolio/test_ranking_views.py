@@ -115,7 +115,22 @@ def test_the_budget_shows_the_optimum_beside_the_greedy_set(client_for, executiv
     assert budget["optimal"].total_cost == 5_000_000
     assert round(budget["optimal"].total_score, 1) == 73.3
     assert budget["greedy"].total_cost == 2_000_000
+    assert 'id="frontier"' in response.text
+
+
+def test_the_frontier_never_falls_and_reaches_every_candidate(client_for, executive, candidates):
+    response = client_for(executive).get(
+        reverse("portfolio:frontier"), {"budget": "5000000"},
+        headers={"HX-Request": "true", "HX-Target": "frontier"},
+    )  # fmt: skip
+    assert response.text.lstrip().startswith('<div id="frontier"')
     assert 'id="chart-frontier"' in response.text
+    page = client_for(executive).get(reverse("portfolio:frontier"), {"budget": "5000000"})
+    points = page.context["frontier"]
+    assert points[0][0] == 2_000_000  # the must-do alone
+    assert points[-1] == (9_000_000, pytest.approx(66.667 + 40 + 33.333, abs=0.01))
+    scores = [score for _budget, score in points]
+    assert scores == sorted(scores)
 
 
 def test_must_dos_over_the_budget_get_a_clear_message(client_for, executive, candidates):
