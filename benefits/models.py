@@ -358,8 +358,11 @@ class Measurement(models.Model):
         verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The change from the previous measurement (or from the baseline, for the first): summed by
+    # month it gives the realised curve over time in one aggregate. Kept by the services.
+    delta = models.DecimalField(max_digits=16, decimal_places=4, default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["delta"])
 
     class Meta:
         ordering = ["date", "id"]

@@ -11,8 +11,23 @@ from benefits.models import Benefit, Measurement, PortfolioSetting
 
 
 def benefit_refresh_latest(benefit: Benefit) -> Benefit:
-    """Copy the latest measurement (by date) onto the benefit, for lists and totals."""
-    latest = benefit.measurements.order_by("-date", "-id").first()
+    """Bring the denormalised figures in step with the measurements.
+
+    The benefit's latest value and date (for lists and totals), and each measurement's change
+    from the one before (for the realised curve over time).
+    """
+    measurements = list(benefit.measurements.order_by("date", "id"))
+    previous = benefit.baseline_value
+    changed = []
+    for measurement in measurements:
+        delta = measurement.value - previous
+        if measurement.delta != delta:
+            measurement.delta = delta
+            changed.append(measurement)
+        previous = measurement.value
+    if changed:
+        Measurement.objects.bulk_update(changed, ["delta"])
+    latest = measurements[-1] if measurements else None
     benefit.latest_value = latest.value if latest else None
     benefit.latest_measured_on = latest.date if latest else None
     Benefit.objects.filter(pk=benefit.pk).update(
@@ -40,9 +55,12 @@ def measurement_delete(*, measurement: Measurement, by) -> None:
     benefit_refresh_latest(benefit)
 
 
+@transaction.atomic
 def benefit_save(*, benefit: Benefit, by) -> Benefit:
     benefit._history_user = by
     benefit.save()
+    # A new baseline changes the first measurement's delta.
+    benefit_refresh_latest(benefit)
     return benefit
 
 

@@ -60,3 +60,108 @@ def frontier_chart(points: list[tuple[int, float]], budget: int | None) -> str:
         **LAYOUT,
     )
     return figure.to_json()
+
+
+STAGE_COLOURS = {
+    "idea": "#6b7683",
+    "pilot": "#0b4f8a",
+    "scaling": "#1d6b35",
+    "operation": "#8a5200",
+    "closed": "#4a5360",
+}
+REALISED = "#1d6b35"
+
+
+def stage_funnel(by_stage: list[tuple[str, str, int]]) -> str:
+    figure = go.Figure(
+        go.Funnel(
+            y=[label for _value, label, _count in by_stage],
+            x=[count for _value, _label, count in by_stage],
+            marker={"color": [STAGE_COLOURS[value] for value, _label, _count in by_stage]},
+            textinfo="value",
+        )
+    )
+    figure.update_layout(height=280, separators=plotly_separators(), **LAYOUT)
+    return figure.to_json()
+
+
+def expected_vs_realised(rows: list[dict]) -> str:
+    labels = [row["label"] for row in rows]
+    figure = go.Figure(
+        [
+            go.Bar(name=_("Expected SEK/year"), x=labels, y=[float(r["expected"]) for r in rows],
+                   marker={"color": BRAND}),
+            go.Bar(name=_("Realised SEK/year"), x=labels, y=[float(r["realised"]) for r in rows],
+                   marker={"color": REALISED}),
+        ]
+    )  # fmt: skip
+    figure.update_layout(
+        barmode="group",
+        height=320,
+        yaxis={"title": {"text": _("SEK/year")}},
+        xaxis={"automargin": True},
+        legend={"orientation": "h", "y": 1.1},
+        separators=plotly_separators(),
+        **LAYOUT,
+    )
+    return figure.to_json()
+
+
+def planned_vs_realised(points: list[dict]) -> str:
+    months = [p["month"].isoformat() for p in points]
+    figure = go.Figure(
+        [
+            go.Scatter(name=_("Planned"), x=months, y=[p["planned"] for p in points],
+                       mode="lines", line={"color": "#4a5360", "dash": "dash"}),
+            go.Scatter(name=_("Realised"), x=months, y=[p["realised"] for p in points],
+                       mode="lines+markers", line={"color": REALISED}),
+        ]
+    )  # fmt: skip
+    figure.update_layout(
+        height=320,
+        yaxis={"title": {"text": _("SEK/year")}},
+        xaxis={"type": "date"},
+        legend={"orientation": "h", "y": 1.1},
+        separators=plotly_separators(),
+        **LAYOUT,
+    )
+    return figure.to_json()
+
+
+def score_bubbles(rows: list[dict], stage_labels: dict[str, str], url_for) -> str:
+    """Strategic score against expected SEK/year; bubble area ∝ budget, colour = stage."""
+    budgets = [float(r["budget"] or 0) for r in rows]
+    largest = max(budgets, default=0) or 1
+    figure = go.Figure()
+    for stage, colour in STAGE_COLOURS.items():
+        members = [r for r in rows if r["stage"] == stage]
+        if not members:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                name=stage_labels[stage],
+                x=[r["score"] for r in members],
+                y=[float(r["expected_sek"] or 0) for r in members],
+                mode="markers",
+                marker={
+                    "color": colour,
+                    "size": [float(r["budget"] or 0) for r in members],
+                    "sizemode": "area",
+                    "sizeref": 2.0 * largest / (48.0**2),
+                    "sizemin": 5,
+                    "line": {"color": "white", "width": 1},
+                },
+                text=[f"{r['ref']} {r['title']}" for r in members],
+                customdata=[url_for(r["ref"]) for r in members],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        height=380,
+        xaxis={"title": {"text": _("Strategic score")}, "range": [-5, 105]},
+        yaxis={"title": {"text": _("Expected SEK/year")}},
+        legend={"orientation": "h", "y": 1.1},
+        separators=plotly_separators(),
+        **LAYOUT,
+    )
+    return figure.to_json()

@@ -183,3 +183,22 @@ class AHPForm(forms.Form):
             value = 1 / float(text[2:]) if text.startswith("1/") else float(text)
             result[(i, j)] = value
         return result
+
+
+class DashboardFilterForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
+    )
+    goal = forms.ModelChoiceField(
+        label=_("Council goal"),
+        queryset=CouncilGoal.objects.active(),
+        required=False,
+        empty_label=_("All goals"),
+    )
+
+    def values(self) -> dict:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {"department": data.get("department"), "goal": data.get("goal")}

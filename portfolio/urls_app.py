@@ -1,10 +1,11 @@
 from django.urls import path
 
-from portfolio.views import goals, ranking
+from portfolio.views import dashboard, goals, ranking
 
 app_name = "portfolio"
 
 urlpatterns = [
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("ranking/", ranking.ranking_page, name="ranking"),
     path("ranking/sensitivity/", ranking.sensitivity_page, name="sensitivity"),
     path("ranking/frontier/", ranking.frontier_page, name="frontier"),

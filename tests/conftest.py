@@ -114,3 +114,8 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def users_by_role(office, head, executive):
+    return {"office": office, "head": head, "executive": executive}

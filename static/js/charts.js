@@ -1,11 +1,47 @@
 // Draws every plotly figure the server embedded as JSON: <script type="application/json"
 // data-chart="ID"> next to <div id="ID">. Runs on load and after every htmx swap.
 (function () {
+  var swedish = {
+    moduleType: "locale",
+    name: "sv",
+    dictionary: {
+      Autoscale: "Autoskala",
+      "Double-click to zoom back out": "Dubbelklicka för att zooma ut igen",
+      "Download plot as a png": "Ladda ner diagrammet som png",
+      "Reset axes": "Återställ axlar",
+      "Zoom in": "Zooma in",
+      "Zoom out": "Zooma ut",
+    },
+    format: {
+      days: ["söndag", "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag"],
+      shortDays: ["sön", "mån", "tis", "ons", "tor", "fre", "lör"],
+      months: [
+        "januari", "februari", "mars", "april", "maj", "juni",
+        "juli", "augusti", "september", "oktober", "november", "december",
+      ],
+      shortMonths: [
+        "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+      ],
+      date: "%Y-%m-%d",
+      decimal: ",",
+      thousands: "\u00a0",
+    },
+  };
+  var registered = false;
+
   function draw(root) {
+    if (!window.Plotly) {
+      return;
+    }
+    if (!registered) {
+      window.Plotly.register(swedish);
+      registered = true;
+    }
+    var locale = document.documentElement.lang === "sv" ? "sv" : "en";
     var scripts = (root || document).querySelectorAll("script[data-chart]");
     scripts.forEach(function (script) {
       var target = document.getElementById(script.getAttribute("data-chart"));
-      if (!target || !window.Plotly) {
+      if (!target) {
         return;
       }
       var figure = JSON.parse(script.textContent);
@@ -16,6 +52,20 @@
         displayModeBar: false,
         showSendToCloud: false,
         responsive: true,
+        locale: locale,
+      }).then(function () {
+        if (target.dataset.linked) {
+          return;
+        }
+        target.dataset.linked = "1";
+        // A point that carries a URL opens it (the bubbles of the dashboard); the table beside
+        // the chart has the same links for keyboard users.
+        target.on("plotly_click", function (event) {
+          var point = event.points && event.points[0];
+          if (point && typeof point.customdata === "string" && point.customdata.charAt(0) === "/") {
+            window.location.assign(point.customdata);
+          }
+        });
       });
     });
   }
@@ -24,5 +74,11 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     draw(event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : document);
+  });
+  // Printed papers carry the numbers: open every "show the numbers" before printing.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (details) {
+      details.setAttribute("open", "");
+    });
   });
 })();

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from benefits.models import Benefit, hourly_rate
+from initiatives.models import Stage
+from portfolio import charts, dashboard, permissions
+from portfolio.forms import DashboardFilterForm
+from portfolio.models import CouncilGoal
+from portfolio.permissions import require
+
+
+@require_GET
+@login_required
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    """What the portfolio costs, promises, delivers, and where it is stuck; all roles may view."""
+    require(permissions.can_view(request.user))
+    form = DashboardFilterForm(request.GET or None)
+    initiatives = dashboard.filter_initiatives(
+        permissions.visible_to(request.user).active(), **form.values()
+    )
+    rate = hourly_rate()
+    benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
+    goals = list(CouncilGoal.objects.active())
+    head = dashboard.headline(initiatives, benefits)
+    departments = dashboard.by_department(benefits)
+    by_goal = dashboard.by_goal(benefits, initiatives, goals, _("No goal scored"))
+    timeline = dashboard.over_time(benefits, rate)
+    bubbles = dashboard.score_vs_value(initiatives, goals)
+    stage_labels = {value: str(label) for value, label in Stage.choices}
+    context = {
+        "form": form,
+        "head": head,
+        "departments": departments,
+        "by_goal": by_goal,
+        "timeline": timeline,
+        "bubbles": sorted(bubbles, key=lambda row: -row["score"]),
+        "behind": dashboard.most_behind(benefits),
+        "decisions": dashboard.latest_decisions(initiatives),
+        "pilots": dashboard.pilots_waiting(initiatives),
+        "charts": {
+            "funnel": charts.stage_funnel(head.by_stage),
+            "departments": charts.expected_vs_realised(departments),
+            "goals": charts.expected_vs_realised(by_goal),
+            "timeline": charts.planned_vs_realised(timeline),
+            "bubbles": charts.score_bubbles(
+                bubbles, stage_labels, lambda ref: reverse("initiatives:detail", args=[ref])
+            ),
+        },
+    }
+    template = "portfolio/dashboard.html"
+    if request.htmx and request.htmx.target == "dashboard-body":
+        template += "#dashboard-body"
+    return render(request, template, context)
