@@ -202,3 +202,19 @@ class DashboardFilterForm(forms.Form):
     def values(self) -> dict:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return {"department": data.get("department"), "goal": data.get("goal")}
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=[
+            ("initiatives", _("Initiatives with goal scores")),
+            ("benefits", _("Benefits with measurements")),
+        ],
+        widget=forms.RadioSelect,
+        initial="initiatives",
+    )
+    file = forms.FileField(
+        label=_("File (XLSX or CSV)"),
+        help_text=_("An exported file imports back unchanged. Headers as in the README."),
+    )

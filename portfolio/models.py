@@ -109,3 +109,29 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("A saved decision is immutable.")
+
+
+class ImportBatch(models.Model):
+    """An uploaded file waiting for the office to confirm its preview; kept as a record after."""
+
+    class Kind(models.TextChoices):
+        INITIATIVES = "initiatives", _("Initiatives with goal scores")
+        BENEFITS = "benefits", _("Benefits with measurements")
+
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    filename = models.CharField(_("file"), max_length=255)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.filename

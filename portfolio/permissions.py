@@ -88,6 +88,11 @@ def can_manage_goals(user: User) -> bool:
     return is_office(user)
 
 
+def can_import(user: User) -> bool:
+    """Imports write across departments: the office only."""
+    return is_office(user)
+
+
 def can_save_decision(user: User) -> bool:
     return is_office(user)
 

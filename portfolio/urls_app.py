@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolio.views import dashboard, goals, ranking
+from portfolio.views import dashboard, goals, ranking, transfer
 
 app_name = "portfolio"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("decisions/", ranking.decision_list, name="decisions"),
     path("decisions/new/", ranking.decision_save, name="decision_save"),
     path("decisions/<int:pk>/", ranking.decision_detail, name="decision"),
+    path("ranking/export/", transfer.ranking_export, name="ranking_export"),
+    path("decisions/<int:pk>/export/", transfer.decision_export, name="decision_export"),
+    path("export/initiatives/", transfer.initiatives_export, name="initiatives_export"),
+    path("export/benefits/", transfer.benefits_export, name="benefits_export"),
+    path("import/", transfer.import_upload, name="import"),
+    path("import/<int:pk>/", transfer.import_preview, name="import_preview"),
+    path("import/<int:pk>/apply/", transfer.import_apply, name="import_apply"),
     path("goals/", goals.goal_list, name="goals"),
     path("goals/new/", goals.goal_edit, name="goal_create"),
     path("goals/<int:pk>/edit/", goals.goal_edit, name="goal_edit"),

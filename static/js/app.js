@@ -11,3 +11,18 @@ document.addEventListener("htmx:afterSettle", function () {
     summary.focus();
   }
 });
+
+// A long write (a large import) says it is working, and cannot be sent twice.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.dataset || !form.dataset.busy) {
+    return;
+  }
+  var status = form.querySelector(".busy");
+  if (status) {
+    status.textContent = form.dataset.busy;
+  }
+  form.querySelectorAll("button[type=submit]").forEach(function (button) {
+    button.disabled = true;
+  });
+});

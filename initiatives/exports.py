@@ -1,0 +1,59 @@
+"""The initiative list as rows with stable snake_case keys, for CSV/XLSX and the importer."""
+
+from __future__ import annotations
+
+from portfolio.models import Alignment, CouncilGoal
+
+COLUMNS = [
+    "ref", "title", "summary", "kind", "department", "owner", "stage", "outcome",
+    "planned_start", "planned_end", "budget", "running_cost", "cost_to_date", "must_do",
+    "hypothesis", "stop_criteria", "tags", "health", "last_update_on", "archived",
+]  # fmt: skip
+# Shown for information; the importer ignores them (health comes from progress updates).
+READ_ONLY = {"health", "last_update_on", "archived"}
+
+
+def goal_columns(goals: list[CouncilGoal]) -> list[str]:
+    columns = []
+    for goal in goals:
+        columns += [f"goal_{goal.pk}_score", f"goal_{goal.pk}_reason"]
+    return columns
+
+
+def initiative_rows(initiatives, goals: list[CouncilGoal]) -> list[dict]:
+    """One dict per initiative (with_health() and department/owner selected). Two queries."""
+    initiatives = list(initiatives)
+    scores = {}
+    if goals and initiatives:
+        for alignment in Alignment.objects.filter(initiative__in=initiatives, goal__in=goals):
+            scores[(alignment.initiative_id, alignment.goal_id)] = alignment
+    rows = []
+    for initiative in initiatives:
+        row = {
+            "ref": initiative.ref,
+            "title": initiative.title,
+            "summary": initiative.summary,
+            "kind": initiative.kind,
+            "department": initiative.department.code,
+            "owner": initiative.owner.username if initiative.owner else "",
+            "stage": initiative.stage,
+            "outcome": initiative.outcome,
+            "planned_start": initiative.planned_start,
+            "planned_end": initiative.planned_end,
+            "budget": initiative.budget,
+            "running_cost": initiative.running_cost,
+            "cost_to_date": initiative.cost_to_date,
+            "must_do": initiative.must_do,
+            "hypothesis": initiative.hypothesis,
+            "stop_criteria": initiative.stop_criteria,
+            "tags": initiative.tags,
+            "health": initiative.health or "",
+            "last_update_on": initiative.last_update_on,
+            "archived": initiative.is_archived,
+        }
+        for goal in goals:
+            alignment = scores.get((initiative.pk, goal.pk))
+            row[f"goal_{goal.pk}_score"] = alignment.score if alignment else None
+            row[f"goal_{goal.pk}_reason"] = alignment.reason if alignment else ""
+        rows.append(row)
+    return rows

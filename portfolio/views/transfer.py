@@ -1,0 +1,164 @@
+"""Excel and CSV: exports of what the list pages show, and the office's import with a preview."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from benefits import exports as benefit_exports
+from benefits.forms import BenefitFilterForm
+from benefits.importers import apply_benefits, plan_benefits
+from benefits.models import Benefit, hourly_rate
+from initiatives import exports as initiative_exports
+from initiatives.forms import InitiativeFilterForm
+from initiatives.importers import apply_initiatives, plan_initiatives
+from portfolio import permissions, tabular
+from portfolio.forms import ImportForm
+from portfolio.models import CouncilGoal, Decision, ImportBatch
+from portfolio.permissions import require
+from portfolio.ranking import ranked
+from portfolio.views.ranking import _candidates
+
+RANKING_COLUMNS = ["rank", "ref", "title", "department", "stage", "score", "budget",
+                   "expected_sek", "score_per_million", "must_do"]  # fmt: skip
+DECISION_COLUMNS = ["rank", "ref", "title", "department", "score", "budget", "selected"]
+
+
+@require_GET
+@login_required
+def initiatives_export(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form = InitiativeFilterForm(request.GET or None, user=request.user)
+    initiatives = form.filter(permissions.visible_to(request.user).for_list())
+    goals = list(CouncilGoal.objects.active())
+    columns = initiative_exports.COLUMNS + initiative_exports.goal_columns(goals)
+    rows = initiative_exports.initiative_rows(initiatives, goals)
+    return tabular.export(request, "initiatives", [("initiatives", columns, rows)])
+
+
+@require_GET
+@login_required
+def benefits_export(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form = BenefitFilterForm(request.GET or None)
+    visible = permissions.visible_to(request.user).active()
+    benefits = form.filter(
+        Benefit.objects.filter(initiative__in=visible).with_figures(rate=hourly_rate())
+    ).for_register()
+    sheets = [
+        ("benefits", benefit_exports.COLUMNS, benefit_exports.benefit_rows(benefits)),
+        ("measurements", benefit_exports.MEASUREMENT_COLUMNS,
+         benefit_exports.measurement_rows(benefits)),
+    ]  # fmt: skip
+    return tabular.export(request, "benefits", sheets)
+
+
+@require_GET
+@login_required
+def ranking_export(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    form, candidates = _candidates(request, request.GET)
+    ranking = ranked(candidates, form.weights()) if candidates.goals else []
+    goal_columns = [f"goal_{goal.pk}_score" for goal in candidates.goals]
+    rows = []
+    for item in ranking:
+        row = {
+            "rank": item.rank, "ref": item.row["ref"], "title": item.row["title"],
+            "department": item.row["department__code"], "stage": item.row["stage"],
+            "score": round(item.score, 4), "budget": item.row["budget"],
+            "expected_sek": item.row["expected_sek"],
+            "score_per_million": None if item.score_per_million is None
+            else round(item.score_per_million, 4),
+            "must_do": item.row["must_do"],
+        }  # fmt: skip
+        row.update(dict(zip(goal_columns, item.goal_scores, strict=True)))
+        rows.append(row)
+    return tabular.export(request, "ranking", [("ranking", RANKING_COLUMNS + goal_columns, rows)])
+
+
+@require_GET
+@login_required
+def decision_export(request: HttpRequest, pk: int) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    decision = get_object_or_404(Decision, pk=pk)
+    selected = set(decision.selection)
+    rows = [{**row, "selected": row["ref"] in selected} for row in decision.ranking]
+    filename = f"decision-{decision.created_at:%Y-%m-%d}-{decision.pk}"
+    return tabular.export(request, filename, [("decision", DECISION_COLUMNS, rows)])
+
+
+PLANNERS = {
+    ImportBatch.Kind.INITIATIVES: (
+        lambda sheets: plan_initiatives(sheets.get("initiatives") or next(iter(sheets.values()))),
+        apply_initiatives,
+    ),
+    ImportBatch.Kind.BENEFITS: (plan_benefits, apply_benefits),
+}
+
+
+def _plan(batch: ImportBatch):
+    sheets = tabular.read_table(SimpleUploadedFile(batch.filename, bytes(batch.content)))
+    planner, _apply = PLANNERS[batch.kind]
+    return planner(sheets)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_import(request.user))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            tabular.read_table(upload)
+        except tabular.TableError as error:
+            form.add_error("file", str(error))
+        else:
+            upload.seek(0)
+            batch = ImportBatch.objects.create(
+                kind=form.cleaned_data["kind"],
+                filename=upload.name[:255],
+                content=upload.read(),
+                uploaded_by=request.user,
+            )
+            return redirect("portfolio:import_preview", pk=batch.pk)
+    recent = ImportBatch.objects.select_related("uploaded_by").defer("content")[:10]
+    context = {"form": form, "recent": recent, "limit_mb": tabular.MAX_UPLOAD_BYTES // 1024**2}
+    return render(request, "portfolio/import.html", context, status=422 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    require(permissions.can_import(request.user))
+    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
+    plan = None if batch.applied_at else _plan(batch)
+    context = {"batch": batch, "plan": plan}
+    return render(request, "portfolio/import_preview.html", context)
+
+
+@require_POST
+@login_required
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    require(permissions.can_import(request.user))
+    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
+    if batch.applied_at:
+        messages.error(request, _("This file has already been imported."))
+        return redirect("portfolio:import_preview", pk=batch.pk)
+    plan = _plan(batch)
+    if not plan.ok:
+        messages.error(request, _("The file has errors; nothing was imported."))
+        return redirect("portfolio:import_preview", pk=batch.pk)
+    _planner, apply = PLANNERS[batch.kind]
+    result = apply(plan, by=request.user, source=batch.filename)
+    batch.applied_at = timezone.now()
+    batch.result = result
+    batch.save(update_fields=["applied_at", "result"])
+    messages.success(request, _("The file was imported."))
+    return redirect("portfolio:import_preview", pk=batch.pk)
