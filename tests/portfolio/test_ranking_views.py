@@ -305,3 +305,10 @@ def test_the_ranking_runs_the_same_queries_for_5_and_200_initiatives(
     with django_assert_num_queries(len(first)):
         response = client.get(URL, query)
     assert response.context["page"].paginator.count == 200
+
+
+def test_the_office_form_shows_the_saved_score(client_for, office, goals, own_initiative):
+    score(own_initiative, goals[0], 4, "Saved")
+    response = client_for(office).get(own_initiative.get_absolute_url())
+    row = next(r for r in response.context["alignment_rows"] if r["goal"] == goals[0])
+    assert row["form"]["score"].value() == 4
