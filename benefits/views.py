@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from benefits import charts, services
+from benefits import services
 from benefits.forms import (
     SORT_COLUMNS,
     BenefitFilterForm,
@@ -20,7 +20,7 @@ from benefits.forms import (
 )
 from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import Initiative
-from portfolio import permissions
+from portfolio import charts, permissions
 from portfolio.permissions import require
 
 
