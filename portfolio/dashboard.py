@@ -14,7 +14,6 @@ import numpy as np
 from django.db.models import (
     Case,
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
     Q,
@@ -25,8 +24,8 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from benefits.expressions import DayNumber, Divide, day_number
-from benefits.models import MONEY, Benefit, Measurement
+from benefits.expressions import Divide
+from benefits.models import MONEY, Measurement
 from initiatives.models import Health, Initiative, Stage, StageChange, StageChangeStatus
 from portfolio import prioritisation
 from portfolio.models import Alignment, CouncilGoal
@@ -170,9 +169,23 @@ def over_time(benefits, rate: Decimal, today: dt.date | None = None) -> list[dic
     today = today or timezone.localdate()
     months = month_ends(today)
     with_money = benefits.filter(Q(valued_at_hourly_rate=True) | Q(sek_per_unit__isnull=False))
-    planned = Benefit.objects.filter(pk__in=with_money.values("pk")).aggregate(
-        **{f"m{i}": Sum(planned_sek_on(month, rate)) for i, month in enumerate(months)}
+    # The plan lines summed in the database by (baseline date, target date), then evaluated at
+    # every month end at once: each group's expected SEK/year × the elapsed share of its plan.
+    groups = list(
+        with_money.order_by()
+        .values("baseline_date", "target_date")
+        .annotate(total=Sum("expected_sek"))
     )
+    planned = np.zeros(len(months))
+    if groups:
+        ends = np.array([m.toordinal() for m in months], dtype=float)
+        start = np.array([g["baseline_date"].toordinal() for g in groups], dtype=float)
+        stop = np.array([g["target_date"].toordinal() for g in groups], dtype=float)
+        total = np.array([float(g["total"] or 0) for g in groups])
+        span = np.where(stop > start, stop - start, 1.0)
+        share = np.clip((ends[None, :] - start[:, None]) / span[:, None], 0.0, 1.0)
+        share = np.where((stop <= start)[:, None], (ends[None, :] >= stop[:, None]), share)
+        planned = total @ share
     realised_by_month = (
         Measurement.objects.filter(benefit__in=with_money.values("pk"))
         .annotate(month=TruncMonth("date"))
@@ -198,7 +211,7 @@ def over_time(benefits, rate: Decimal, today: dt.date | None = None) -> list[dic
         running += changes.get((month.year, month.month), 0.0)
         result.append({
             "month": month,
-            "planned": float(planned[f"m{i}"] or 0),
+            "planned": float(planned[i]),
             "realised": running if month <= _month_end(today) else None,
         })  # fmt: skip
     return result
@@ -218,26 +231,6 @@ def money_factor_of(prefix: str, rate: Decimal):
         output_field=MONEY,
     )
     return sign * money_sign * per_unit
-
-
-def planned_sek_on(day: dt.date, rate: Decimal):
-    """SQL for one benefit's planned SEK/year on a day: money × E × elapsed share of the plan."""
-    day_n = day_number(day)
-    expected = F("target_value") - F("baseline_value")  # s × E × s = target − baseline
-    fraction = Case(
-        When(target_date__lte=day, then=Value(Decimal(1), output_field=MONEY)),
-        When(baseline_date__gte=day, then=Value(Decimal(0), output_field=MONEY)),
-        default=Divide(
-            ExpressionWrapper(Value(day_n) - DayNumber("baseline_date"), output_field=MONEY),
-            ExpressionWrapper(
-                DayNumber("target_date") - DayNumber("baseline_date"), output_field=MONEY
-            ),
-        ),
-        output_field=MONEY,
-    )
-    return ExpressionWrapper(
-        money_factor_of("", rate) * expected * fraction, output_field=DecimalField()
-    )
 
 
 def most_behind(benefits, limit: int = 10) -> list[dict]:

@@ -6,8 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 # Paths anyone may reach: the login page itself, the language switch, static files and the health
-# check a load balancer calls.
-PUBLIC_PREFIXES = ("/accounts/login/", "/i18n/", "/static/", "/healthz")
+# check a load balancer calls. The JSON API authenticates every request itself (session or token)
+# and answers 401 in JSON rather than redirecting a script to a login page.
+PUBLIC_PREFIXES = ("/accounts/login/", "/i18n/", "/static/", "/healthz", "/api/v1/")
 
 
 class LanguageMiddleware:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "portfolio",
     "initiatives",
     "benefits",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.api import api
 from portfolio import views
 
 urlpatterns = [
@@ -17,5 +18,7 @@ urlpatterns = [
     path("initiatives/", include("initiatives.urls")),
     path("benefits/", include("benefits.urls")),
     path("portfolio/", include("portfolio.urls_app")),
+    path("api/v1/", api.urls),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

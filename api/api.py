@@ -1,0 +1,329 @@
+"""The read-only JSON API under /api/v1/, for Power BI and other tools.
+
+Every operation asks `portfolio.permissions` as the pages do, and reuses the pages' querysets
+and dashboard functions so the numbers agree. Unlike the pages, which ignore a bad filter, the API
+answers a bad parameter with 400 and says which one: a script should fail loudly, not read the
+wrong rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from api import schemas
+from api.auth import AUTH, NO_CREDENTIALS, authenticated
+from benefits.models import Benefit, Measurement, hourly_rate
+from initiatives.models import Department, Initiative
+from portfolio import dashboard, permissions, prioritisation
+from portfolio.models import Alignment, CouncilGoal
+from portfolio.ranking import load_candidates, ranked
+
+ERRORS = {400: schemas.Error, 401: schemas.Error, 403: schemas.Error}
+MAX_WEIGHT = Decimal("99999.999")  # what CouncilGoal.weight can hold
+
+api = NinjaAPI(
+    title="Digitalization portfolio API",
+    version="1",
+    description=(
+        "Read-only access to the portfolio. Authenticate with a personal API token "
+        "(`Authorization: Bearer <token>`, created on the API tokens page, /api/tokens/) or a "
+        "logged-in session. Lists are paged with `offset` and `limit`; errors are "
+        '`{"detail": "..."}` with status 400, 401, 403 or 404.'
+    ),
+    urls_namespace="api-v1",
+    auth=AUTH,
+    docs_url=None,  # Swagger UI comes from a CDN, which our CSP forbids; the schema is enough.
+    docs_decorator=authenticated,
+)
+
+
+@api.exception_handler(ValidationError)
+def bad_parameters(request: HttpRequest, exc: ValidationError):
+    """400, not ninja's 422, with one sentence naming each bad parameter."""
+    problems = []
+    for error in exc.errors:
+        name = ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0])
+        problems.append(f"{name}: {error['msg']}")
+    detail = "Bad parameter. " + "; ".join(problems)
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    detail = exc.message
+    if detail == "Unauthorized":  # ninja's generic message when no credentials came at all
+        detail = NO_CREDENTIALS
+    response = api.create_response(request, {"detail": detail}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _department(code: str | None) -> Department | None:
+    if code is None:
+        return None
+    department = Department.objects.filter(code=code).first()
+    if department is None:
+        raise HttpError(400, f"department: no department has the code {code!r}.")
+    return department
+
+
+def _page(rows, paging: schemas.Paging, count: int) -> dict:
+    return {"count": count, "offset": paging.offset, "limit": paging.limit, "items": rows}
+
+
+def _initiative_out(initiative: Initiative) -> dict:
+    return {
+        "ref": initiative.ref,
+        "title": initiative.title,
+        "summary": initiative.summary,
+        "kind": initiative.kind,
+        "stage": initiative.stage,
+        "outcome": initiative.outcome,
+        "department": initiative.department.code,
+        "owner": initiative.owner.username if initiative.owner else None,
+        "planned_start": initiative.planned_start,
+        "planned_end": initiative.planned_end,
+        "budget": initiative.budget,
+        "running_cost": initiative.running_cost,
+        "cost_to_date": initiative.cost_to_date,
+        "must_do": initiative.must_do,
+        "tags": initiative.tag_list,
+        "health": initiative.health,
+        "last_update_on": initiative.last_update_on,
+        "archived": initiative.is_archived,
+    }
+
+
+# The benefit's own columns and its with_figures() annotations, by the schema's names.
+BENEFIT_FIELDS = [
+    name for name in schemas.BenefitOut.model_fields if name not in {"owner", "measurements"}
+]
+
+initiatives_router = Router(tags=["initiatives"])
+
+
+@initiatives_router.get(
+    "",
+    response={200: schemas.InitiativePage, **ERRORS},
+    summary="List initiatives",
+    operation_id="listInitiatives",
+)
+def initiative_list(request: HttpRequest, filters: Query[schemas.InitiativeFilters]):
+    """Initiatives the caller may see, filtered like the list page, in order of ref."""
+    if filters.archived and not permissions.can_see_archived(request.user):
+        raise HttpError(403, "archived: only the digitalization office sees archived initiatives.")
+    initiatives = permissions.visible_to(request.user)
+    initiatives = initiatives.archived() if filters.archived else initiatives.active()
+    department = _department(filters.department)
+    if department is not None:
+        initiatives = initiatives.filter(department=department)
+    if filters.stage:
+        initiatives = initiatives.filter(stage=filters.stage)
+    if filters.kind:
+        initiatives = initiatives.filter(kind=filters.kind)
+    initiatives = initiatives.for_list().search(filters.q)
+    if filters.health == "none":
+        initiatives = initiatives.filter(health__isnull=True)
+    elif filters.health:
+        initiatives = initiatives.filter(health=filters.health)
+    initiatives = initiatives.order_by("ref")
+    rows = initiatives[filters.offset : filters.offset + filters.limit]
+    return _page([_initiative_out(i) for i in rows], filters, initiatives.count())
+
+
+@initiatives_router.get(
+    "/{ref}",
+    response={200: schemas.InitiativeDetailOut, 404: schemas.Error, **ERRORS},
+    summary="One initiative with its benefits, measurements and goal scores",
+    operation_id="getInitiative",
+)
+def initiative_detail(request: HttpRequest, ref: schemas.Text):
+    """Five queries after authentication, however many benefits and measurements."""
+    initiative = permissions.visible_to(request.user).for_list().filter(ref=ref).first()
+    if initiative is None:
+        raise HttpError(404, f"No initiative {ref!r} that you may see.")
+    benefits = list(
+        Benefit.objects.filter(initiative=initiative)
+        .with_figures(rate=hourly_rate())
+        .select_related("owner")
+    )
+    measurements = defaultdict(list)
+    for measurement in Measurement.objects.filter(benefit__in=benefits).order_by("date", "id"):
+        measurements[measurement.benefit_id].append(
+            {"date": measurement.date, "value": measurement.value, "note": measurement.note}
+        )
+    scores = (
+        Alignment.objects.filter(initiative=initiative, goal__in=CouncilGoal.objects.active())
+        .select_related("goal")
+        .order_by("goal__order", "goal__id")
+    )
+    return {
+        **_initiative_out(initiative),
+        "hypothesis": initiative.hypothesis,
+        "stop_criteria": initiative.stop_criteria,
+        "benefits": [
+            {
+                **{name: getattr(benefit, name) for name in BENEFIT_FIELDS},
+                "owner": benefit.owner.username if benefit.owner else None,
+                "measurements": measurements[benefit.pk],
+            }
+            for benefit in benefits
+        ],
+        "goal_scores": [
+            {"goal_id": a.goal_id, "title": a.goal.title, "score": a.score, "reason": a.reason}
+            for a in scores
+        ],
+    }
+
+
+goals_router = Router(tags=["goals"])
+
+
+@goals_router.get(
+    "",
+    response={200: schemas.GoalList, **ERRORS},
+    summary="Active council goals",
+    operation_id="listGoals",
+)
+def goal_list(request: HttpRequest):
+    goals = list(CouncilGoal.objects.active())
+    return {"count": len(goals), "items": goals}
+
+
+ranking_router = Router(tags=["prioritisation"])
+
+
+def _weights(request: HttpRequest, goals: list[CouncilGoal]) -> list[float]:
+    """The weights from `w_<goal id>` parameters; a goal left out keeps its saved weight."""
+    by_id = {str(goal.pk): goal.weight for goal in goals}
+    for key, value in request.GET.items():
+        if not key.startswith("w_"):
+            continue
+        if key[2:] not in by_id:
+            raise HttpError(400, f"{key}: there is no active council goal with the id {key[2:]!r}.")
+        if value.strip() == "":
+            continue
+        try:
+            weight = Decimal(value.strip())
+        except InvalidOperation:
+            weight = None
+        if weight is None or not weight.is_finite():
+            raise HttpError(400, f"{key}: the weight must be a number, not {value!r}.")
+        if weight < 0 or weight > MAX_WEIGHT:
+            raise HttpError(400, f"{key}: the weight must be between 0 and {MAX_WEIGHT}.")
+        by_id[key[2:]] = weight
+    weights = [float(by_id[str(goal.pk)]) for goal in goals]
+    if goals and not any(weight > 0 for weight in weights):
+        raise HttpError(400, "At least one goal needs a weight above zero.")
+    return weights
+
+
+@ranking_router.get(
+    "",
+    response={200: schemas.RankingPage, **ERRORS},
+    summary="The ranking for given weights",
+    operation_id="getRanking",
+    description=(
+        "Open initiatives ranked by strategic score, highest first; equal scores share a rank. "
+        "Weights are query parameters named `w_<goal id>` (for example `?w_1=2&w_2=0.5`), each a "
+        "number from 0 to 99999.999, not all zero; a goal left out keeps its saved weight."
+    ),
+)
+def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
+    goals = list(CouncilGoal.objects.active())
+    weights = _weights(request, goals)
+    initiatives = permissions.visible_to(request.user).active()
+    department = _department(filters.department)
+    if department is not None:
+        initiatives = initiatives.filter(department=department)
+    if filters.stage:
+        initiatives = initiatives.filter(stage=filters.stage)
+    if filters.kind:
+        initiatives = initiatives.filter(kind=filters.kind)
+    rows = []
+    if goals:
+        try:
+            rows = ranked(load_candidates(initiatives, goals), weights)
+        except prioritisation.WeightError as error:
+            raise HttpError(400, str(error)) from error
+    ids = [str(goal.pk) for goal in goals]
+    items = [
+        {
+            "rank": row.rank,
+            "ref": row.row["ref"],
+            "title": row.row["title"],
+            "department": row.row["department__code"],
+            "stage": row.row["stage"],
+            "must_do": row.row["must_do"],
+            "score": row.score,
+            "goal_scores": dict(zip(ids, row.goal_scores, strict=True)),
+            "budget": row.row["budget"],
+            "expected_sek": row.row["expected_sek"],
+        }
+        for row in rows[filters.offset : filters.offset + filters.limit]
+    ]
+    page = _page(items, filters, len(rows))
+    return {"weights": dict(zip(ids, weights, strict=True)), **page}
+
+
+dashboard_router = Router(tags=["dashboard"])
+
+
+@dashboard_router.get(
+    "",
+    response={200: schemas.DashboardOut, **ERRORS},
+    summary="The dashboard's figures",
+    operation_id="getDashboard",
+)
+def dashboard_figures(request: HttpRequest, filters: Query[schemas.DashboardFilters]):
+    """The same figures as the dashboard page for the same filters, from the same functions."""
+    goal = None
+    if filters.goal is not None:
+        goal = CouncilGoal.objects.active().filter(pk=filters.goal).first()
+        if goal is None:
+            raise HttpError(
+                400, f"goal: there is no active council goal with the id {filters.goal}."
+            )
+    initiatives = dashboard.filter_initiatives(
+        permissions.visible_to(request.user).active(),
+        department=_department(filters.department),
+        goal=goal,
+    )
+    rate = hourly_rate()
+    benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
+    goals = list(CouncilGoal.objects.active())
+    head = dashboard.headline(initiatives, benefits)
+    return {
+        "headline": {
+            "total": head.total,
+            "by_stage": [
+                {"stage": stage, "label": label, "count": count}
+                for stage, label, count in head.by_stage
+            ],
+            "health": head.health,
+            "budget": head.budget,
+            "cost_to_date": head.cost_to_date,
+            "running_cost": head.running_cost,
+            "expected_sek": head.expected_sek,
+            "realised_sek": head.realised_sek,
+            "realisation_rate": head.realisation_rate,
+            "benefits": head.benefits,
+            "measured": head.measured,
+            "behind_plan": head.behind_plan,
+        },
+        "by_department": dashboard.by_department(benefits),
+        "by_goal": dashboard.by_goal(benefits, initiatives, goals, _("No goal scored")),
+        "over_time": dashboard.over_time(benefits, rate),
+    }
+
+
+api.add_router("/initiatives", initiatives_router)
+api.add_router("/goals", goals_router)
+api.add_router("/ranking", ranking_router)
+api.add_router("/dashboard", dashboard_router)

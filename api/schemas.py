@@ -1,0 +1,222 @@
+"""What the API's operations take and return; OpenAPI is generated from these.
+
+Money and indicator values are JSON numbers (kronor and units as floats), dates ISO 8601.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from benefits.models import Category, Confidence, Direction
+from initiatives.models import Health, Kind, Outcome, Stage
+
+StageName = Literal[tuple(Stage.values)]
+OpenStageName = Literal[tuple(value for value in Stage.values if value != Stage.CLOSED)]
+KindName = Literal[tuple(Kind.values)]
+HealthName = Literal[tuple(Health.values)]
+HealthFilter = Literal[(*Health.values, "none")]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text; refuse it here, as a bad parameter, before it gets there.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+# Offsets beyond this are refused rather than handed to the database as a 64-bit overflow.
+MAX_OFFSET = 1_000_000
+MAX_LIMIT = 500
+
+
+class Error(Schema):
+    detail: str = Field(description="What was wrong, in a sentence.")
+
+
+class Paging(Schema):
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many rows to skip.")
+    limit: int = Field(100, ge=1, le=MAX_LIMIT, description="How many rows to return (1–500).")
+
+
+class InitiativeFilters(Paging):
+    department: Text | None = Field(None, max_length=20, description="A department's code.")
+    stage: StageName | None = None
+    kind: KindName | None = None
+    health: HealthFilter | None = Field(
+        None, description="The latest progress update's health; `none` for never updated."
+    )
+    q: Text = Field("", max_length=200, description="Free text in ref, title or summary.")
+    archived: bool = Field(
+        False, description="Only archived initiatives instead of the active ones (office only)."
+    )
+
+
+class RankingFilters(Paging):
+    department: Text | None = Field(None, max_length=20, description="A department's code.")
+    stage: OpenStageName | None = None
+    kind: KindName | None = None
+
+
+class DashboardFilters(Schema):
+    department: Text | None = Field(None, max_length=20, description="A department's code.")
+    goal: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="An active council goal's id: the initiatives that "
+        "serve it (score 1 or more)."
+    )  # fmt: skip
+
+
+class InitiativeOut(Schema):
+    ref: str
+    title: str
+    summary: str
+    kind: KindName
+    stage: StageName
+    outcome: Literal[("", *Outcome.values)]
+    department: str = Field(description="The department's code.")
+    owner: str | None = Field(description="The accountable person's username.")
+    planned_start: dt.date | None
+    planned_end: dt.date | None
+    budget: int | None = Field(description="One-off cost, SEK.")
+    running_cost: int | None = Field(description="SEK per year.")
+    cost_to_date: int | None = Field(description="SEK.")
+    must_do: bool
+    tags: list[str]
+    health: HealthName | None = Field(description="From the latest progress update.")
+    last_update_on: dt.date | None
+    archived: bool
+
+
+class InitiativePage(Schema):
+    count: int
+    offset: int
+    limit: int
+    items: list[InitiativeOut]
+
+
+class MeasurementOut(Schema):
+    date: dt.date
+    value: float
+    note: str
+
+
+class BenefitOut(Schema):
+    id: int
+    title: str
+    description: str
+    category: Literal[tuple(Category.values)]
+    is_disbenefit: bool
+    unit: str
+    direction: Literal[tuple(Direction.values)]
+    confidence: Literal[tuple(Confidence.values)]
+    owner: str | None
+    baseline_value: float
+    baseline_date: dt.date
+    target_value: float
+    target_date: dt.date
+    sek_per_unit: float | None = Field(description="Per unit of improvement and year.")
+    valued_at_hourly_rate: bool
+    latest_value: float | None
+    latest_measured_on: dt.date | None
+    expected_improvement: float
+    realised_improvement: float | None
+    realisation_rate: float | None
+    planned_improvement: float = Field(description="What the plan says should be realised today.")
+    behind_plan: bool
+    expected_sek: float | None = Field(description="SEK per year; none without a money value.")
+    realised_sek: float | None = Field(description="SEK per year; none without a money value.")
+    measurement_due: bool
+    measurements: list[MeasurementOut]
+
+
+class GoalScoreOut(Schema):
+    goal_id: int
+    title: str
+    score: int = Field(ge=0, le=5)
+    reason: str
+
+
+class InitiativeDetailOut(InitiativeOut):
+    hypothesis: str
+    stop_criteria: str
+    benefits: list[BenefitOut]
+    goal_scores: list[GoalScoreOut]
+
+
+class GoalOut(Schema):
+    id: int
+    title: str
+    description: str
+    weight: float
+    order: int
+
+
+class GoalList(Schema):
+    count: int
+    items: list[GoalOut]
+
+
+class RankedOut(Schema):
+    rank: int
+    ref: str
+    title: str
+    department: str
+    stage: StageName
+    must_do: bool
+    score: float = Field(description="Strategic score, 0–100.")
+    goal_scores: dict[str, int] = Field(description="Alignment score per goal id; missing = 0.")
+    budget: int | None
+    expected_sek: float | None
+
+
+class RankingPage(Schema):
+    weights: dict[str, float] = Field(description="The weight used for each goal id.")
+    count: int
+    offset: int
+    limit: int
+    items: list[RankedOut]
+
+
+class StageCount(Schema):
+    stage: StageName
+    label: str
+    count: int
+
+
+class HeadlineOut(Schema):
+    total: int
+    by_stage: list[StageCount]
+    health: dict[str, int] = Field(description="Open initiatives by latest health.")
+    budget: int
+    cost_to_date: int
+    running_cost: int
+    expected_sek: float | None
+    realised_sek: float | None
+    realisation_rate: float | None
+    benefits: int
+    measured: int
+    behind_plan: int
+
+
+class MoneyRow(Schema):
+    label: str
+    expected: float
+    realised: float
+
+
+class MonthRow(Schema):
+    month: dt.date
+    planned: float
+    realised: float | None
+
+
+class DashboardOut(Schema):
+    headline: HeadlineOut
+    by_department: list[MoneyRow]
+    by_goal: list[MoneyRow]
+    over_time: list[MonthRow]
