@@ -33,12 +33,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     timeline = dashboard.over_time(benefits, rate)
     bubbles = dashboard.score_vs_value(initiatives, goals)
     stage_labels = {value: str(label) for value, label in Stage.choices}
+    now = next((p for p in reversed(timeline) if p["realised"] is not None), None)
     context = {
         "form": form,
         "head": head,
         "departments": departments,
         "by_goal": by_goal,
         "timeline": timeline,
+        "timeline_now": now,
+        "top_goal": max(by_goal, key=lambda row: row["expected"], default=None),
         "bubbles": sorted(bubbles, key=lambda row: -row["score"]),
         "behind": dashboard.most_behind(benefits),
         "decisions": dashboard.latest_decisions(initiatives),
