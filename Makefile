@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint messages clean
+.PHONY: run test install lint messages clean bench load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,3 +35,17 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# make bench — the benchmark of issue #7 (bench/run.py) on SQLite, then on PostgreSQL when
+# DATABASE_URL is set (database portfolio_bench on that server), then the load test there.
+# Writes docs/BENCHMARKS.md. Never part of make test.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet "locust>=2.30,<3" "pyinstrument>=5,<6"
+	env -u DATABASE_URL $(BIN)/python -m bench.run || true
+	if [ -n "$$DATABASE_URL" ]; then $(BIN)/python -m bench.run --database "$$DATABASE_URL" || true; fi
+	if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory load; fi
+
+# make load — 20 logged-in users for 60 s against gunicorn on PostgreSQL (needs DATABASE_URL).
+load: $(STAMP)
+	$(BIN)/python -m pip install --quiet "locust>=2.30,<3"
+	$(BIN)/python -m bench.load
