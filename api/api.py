@@ -22,7 +22,7 @@ from benefits.models import Benefit, Measurement, hourly_rate
 from initiatives.models import Department, Initiative
 from portfolio import dashboard, permissions, prioritisation
 from portfolio.models import Alignment, CouncilGoal
-from portfolio.ranking import load_candidates, ranked
+from portfolio.ranking import fill_expected_sek, load_candidates, ranked
 
 ERRORS = {400: schemas.Error, 401: schemas.Error, 403: schemas.Error}
 MAX_WEIGHT = Decimal("99999.999")  # what CouncilGoal.weight can hold
@@ -253,6 +253,8 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
         except prioritisation.WeightError as error:
             raise HttpError(400, str(error)) from error
     ids = [str(goal.pk) for goal in goals]
+    shown = rows[filters.offset : filters.offset + filters.limit]
+    fill_expected_sek([row.row for row in shown])
     items = [
         {
             "rank": row.rank,
@@ -266,7 +268,7 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
             "budget": row.row["budget"],
             "expected_sek": row.row["expected_sek"],
         }
-        for row in rows[filters.offset : filters.offset + filters.limit]
+        for row in shown
     ]
     page = _page(items, filters, len(rows))
     return {"weights": dict(zip(ids, weights, strict=True)), **page}

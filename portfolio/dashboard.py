@@ -21,7 +21,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from benefits.expressions import Divide
@@ -29,7 +28,7 @@ from benefits.models import MONEY, Measurement
 from initiatives.models import Health, Initiative, Stage, StageChange, StageChangeStatus
 from portfolio import prioritisation
 from portfolio.models import Alignment, CouncilGoal
-from portfolio.ranking import load_candidates
+from portfolio.ranking import fill_expected_sek, load_candidates
 
 STAGE_ORDER = [Stage.IDEA, Stage.PILOT, Stage.SCALING, Stage.OPERATION, Stage.CLOSED]
 MONTHS_BACK, MONTHS_AHEAD = 24, 12
@@ -186,11 +185,11 @@ def over_time(benefits, rate: Decimal, today: dt.date | None = None) -> list[dic
         share = np.clip((ends[None, :] - start[:, None]) / span[:, None], 0.0, 1.0)
         share = np.where((stop <= start)[:, None], (ends[None, :] >= stop[:, None]), share)
         planned = total @ share
-    realised_by_month = (
+    # Summed by day in the database, by month here: SQLite has no native month truncation.
+    realised_by_day = (
         Measurement.objects.filter(benefit__in=with_money.values("pk"))
-        .annotate(month=TruncMonth("date"))
         .order_by()
-        .values("month")
+        .values("date")
         .annotate(
             change=Sum(
                 ExpressionWrapper(
@@ -199,11 +198,10 @@ def over_time(benefits, rate: Decimal, today: dt.date | None = None) -> list[dic
             )
         )
     )
-    changes = {}
-    for row in realised_by_month:
-        month = row["month"]
-        month = month.date() if isinstance(month, dt.datetime) else month
-        changes[(month.year, month.month)] = float(row["change"] or 0)
+    changes: dict[tuple[int, int], float] = {}
+    for row in realised_by_day:
+        key = (row["date"].year, row["date"].month)
+        changes[key] = changes.get(key, 0.0) + float(row["change"] or 0)
     result, running = [], 0.0
     before = sum(v for (y, m), v in changes.items() if (y, m) < (months[0].year, months[0].month))
     running = before
@@ -274,8 +272,13 @@ def pilots_waiting(initiatives, today: dt.date | None = None) -> list[Initiative
     )
 
 
+BUBBLES = 200
+
+
 def score_vs_value(initiatives, goals: list[CouncilGoal]) -> list[dict]:
-    """Strategic score (with the goals' weights) against expected SEK/year. Three queries."""
+    """Strategic score (with the goals' weights) against expected SEK/year, for the BUBBLES
+    highest-scoring open initiatives (a chart of thousands of bubbles shows nothing). Three
+    queries."""
     if not goals:
         return []
     candidates = load_candidates(initiatives, goals)
@@ -287,6 +290,7 @@ def score_vs_value(initiatives, goals: list[CouncilGoal]) -> list[dict]:
         )
     except prioritisation.WeightError:
         return []
-    return [
-        {**row, "score": float(score)} for row, score in zip(candidates.rows, scores, strict=True)
-    ]
+    top = np.argsort(-scores, kind="stable")[:BUBBLES]
+    rows = [{**candidates.rows[i], "score": float(scores[i])} for i in top]
+    fill_expected_sek(rows)
+    return rows

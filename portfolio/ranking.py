@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import OuterRef, Subquery
+from django.db.models import Sum
 
 from benefits.models import Benefit, hourly_rate
 from initiatives.models import Stage
@@ -19,7 +20,6 @@ class Candidates:
     goals: list[CouncilGoal]
     rows: list[dict]
     alignment: np.ndarray  # (candidates × goals), 0–5, missing = 0
-    reasons: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def titles(self) -> list[str]:
@@ -37,45 +37,54 @@ class Candidates:
 def load_candidates(initiatives, goals: list[CouncilGoal]) -> Candidates:
     """The candidates of an (already filtered) initiative queryset, with their goal scores.
 
-    Three queries: the hourly rate, the initiatives with their expected SEK/year, and their
-    alignment scores.
+    Two queries: the initiatives, and their alignment scores (filled into the matrix with numpy).
+    Expected SEK/year is fetched afterwards, only for the rows shown (`fill_expected_sek`).
     """
-    rate = hourly_rate()
-    expected = Benefit.objects.filter(initiative=OuterRef("pk")).expected_sek_by_initiative(
-        rate=rate
-    )
-    rows = list(
-        initiatives.open()
-        .annotate(expected_sek=Subquery(expected))
-        .order_by("title", "id")
-        .values(
-            "id",
-            "ref",
-            "title",
-            "stage",
-            "kind",
-            "budget",
-            "must_do",
-            "department__code",
-            "department__name",
-            "expected_sek",
-        )  # fmt: skip
+    fields = ["id", "ref", "title", "stage", "kind", "budget", "must_do",
+              "department__code", "department__name"]  # fmt: skip
+    labels = {value: label for value, label in Stage.choices}
+    rows = [
+        {**dict(zip(fields, values, strict=True)), "expected_sek": None}
+        for values in initiatives.open().order_by("title", "id").values_list(*fields)
+    ]
+    for row in rows:
+        row["stage_label"] = labels[row["stage"]]
+    alignment = np.zeros((len(rows), len(goals)))
+    if rows and goals:
+        scores = np.array(
+            list(
+                Alignment.objects.filter(
+                    initiative__in=initiatives.open(), goal__in=goals
+                ).values_list("initiative_id", "goal_id", "score")
+            ),
+            dtype=np.int64,
+        ).reshape(-1, 3)
+        ids = np.array([row["id"] for row in rows], dtype=np.int64)
+        sorter = np.argsort(ids)
+        where = np.searchsorted(ids, scores[:, 0], sorter=sorter)
+        where = np.clip(where, 0, len(ids) - 1)
+        found = ids[sorter[where]] == scores[:, 0]
+        goal_ids = np.array([goal.pk for goal in goals], dtype=np.int64)
+        column = np.searchsorted(np.sort(goal_ids), scores[:, 1])
+        column = np.argsort(goal_ids)[np.clip(column, 0, len(goal_ids) - 1)]
+        alignment[sorter[where[found]], column[found]] = scores[found, 2]
+    return Candidates(goals, rows, alignment)
+
+
+def fill_expected_sek(rows: list[dict]) -> None:
+    """Set `expected_sek` on the given candidate rows, in one aggregate query."""
+    if not rows:
+        return
+    totals = dict(
+        Benefit.objects.filter(initiative_id__in=[row["id"] for row in rows])
+        .with_figures(rate=hourly_rate())
+        .order_by()
+        .values("initiative")
+        .annotate(total=Sum("expected_sek"))
+        .values_list("initiative", "total")
     )
     for row in rows:
-        row["stage_label"] = Stage(row["stage"]).label
-    position = {row["id"]: index for index, row in enumerate(rows)}
-    column = {goal.pk: index for index, goal in enumerate(goals)}
-    alignment = np.zeros((len(rows), len(goals)))
-    reasons = {}
-    if rows and goals:
-        scores = Alignment.objects.filter(
-            initiative__in=initiatives.open(), goal__in=goals
-        ).values_list("initiative_id", "goal_id", "score", "reason")
-        for initiative_id, goal_id, score, reason in scores:
-            if initiative_id in position:
-                alignment[position[initiative_id], column[goal_id]] = score
-                reasons[(initiative_id, goal_id)] = reason
-    return Candidates(goals, rows, alignment, reasons)
+        row["expected_sek"] = totals.get(row["id"])
 
 
 @dataclass
@@ -88,7 +97,38 @@ class RankedRow:
     score_per_million: float | None
 
 
-def ranked(candidates: Candidates, weights: list[float]) -> list[RankedRow]:
+class Ranking(Sequence):
+    """The candidates in rank order; each row is built only when it is read (a page of 50 of
+    10,000 builds 50)."""
+
+    def __init__(self, candidates: Candidates, order, ranks, scores, base_ranks):
+        self.candidates, self.order, self.ranks = candidates, order, ranks
+        self.scores, self.base_ranks = scores, base_ranks
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def _row(self, index: int) -> RankedRow:
+        row = self.candidates.rows[index]
+        budget, score = row["budget"], float(self.scores[index])
+        return RankedRow(
+            rank=int(self.ranks[index]),
+            movement=None
+            if self.base_ranks is None
+            else int(self.base_ranks[index] - self.ranks[index]),
+            row=row,
+            score=score,
+            goal_scores=[int(v) for v in self.candidates.alignment[index]],
+            score_per_million=score / (budget / 1_000_000) if budget else None,
+        )
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self._row(index) for index in self.order[key]]
+        return self._row(self.order[key])
+
+
+def ranked(candidates: Candidates, weights: list[float]) -> Ranking | list:
     """The candidates in rank order under the weights, with movement against the goal weights."""
     if not candidates.rows:
         return []
@@ -100,21 +140,7 @@ def ranked(candidates: Candidates, weights: list[float]) -> list[RankedRow]:
         _base_order, base_ranks = prioritisation.rank(base_scores, candidates.titles)
     except prioritisation.WeightError:
         base_ranks = None
-    result = []
-    for index in order:
-        row = candidates.rows[index]
-        budget = row["budget"]
-        result.append(
-            RankedRow(
-                rank=int(ranks[index]),
-                movement=None if base_ranks is None else int(base_ranks[index] - ranks[index]),
-                row=row,
-                score=float(scores[index]),
-                goal_scores=[int(v) for v in candidates.alignment[index]],
-                score_per_million=float(scores[index]) / (budget / 1_000_000) if budget else None,
-            )
-        )
-    return result
+    return Ranking(candidates, order, ranks, scores, base_ranks)
 
 
 def default_weights(goals: list[CouncilGoal]) -> list[Decimal]:

@@ -13,7 +13,7 @@ from portfolio import charts, permissions, prioritisation
 from portfolio.forms import DecisionForm, RankingForm, SensitivityForm
 from portfolio.models import CouncilGoal, Decision
 from portfolio.permissions import require
-from portfolio.ranking import Candidates, load_candidates, ranked
+from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
 
 RANKING_PAGE_SIZE = 50
 FRONTIER_POINTS = 12
@@ -71,6 +71,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     form, candidates = _candidates(request, request.GET)
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
     page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    fill_expected_sek([item.row for item in page.object_list])
     context = {
         "form": form,
         "goals": candidates.goals,

@@ -22,7 +22,7 @@ from portfolio import permissions, tabular
 from portfolio.forms import ImportForm
 from portfolio.models import CouncilGoal, Decision, ImportBatch
 from portfolio.permissions import require
-from portfolio.ranking import ranked
+from portfolio.ranking import fill_expected_sek, ranked
 from portfolio.views.ranking import _candidates
 
 RANKING_COLUMNS = ["rank", "ref", "title", "department", "stage", "score", "budget",
@@ -65,6 +65,7 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form, candidates = _candidates(request, request.GET)
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
+    fill_expected_sek(candidates.rows)
     goal_columns = [f"goal_{goal.pk}_score" for goal in candidates.goals]
     rows = []
     for item in ranking:

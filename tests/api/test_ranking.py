@@ -150,8 +150,8 @@ def test_the_ranking_takes_a_constant_number_of_queries(
     client.get("/api/v1/goals")  # the token's first use is recorded
     make(5)
     # token and user, role; goals; the hourly rate, the candidates, their scores
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(URL).json()["count"] == 5
     make(195)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(URL).json()["count"] == 200
