@@ -128,14 +128,23 @@ def by_goal(benefits, initiatives, goals: list[CouncilGoal], unassigned: str) ->
     )
     if not money:
         return []
-    position = {row["initiative"]: i for i, row in enumerate(money)}
+    ids = np.array([row["initiative"] for row in money], dtype=np.int64)
     column = {goal.pk: j for j, goal in enumerate(goals)}
     scores = np.zeros((len(money), len(goals) + 1))
-    for initiative_id, goal_id, score in Alignment.objects.filter(
-        initiative__in=initiatives, goal__in=goals
-    ).values_list("initiative_id", "goal_id", "score"):
-        if initiative_id in position:
-            scores[position[initiative_id], column[goal_id]] = score
+    found = np.array(
+        list(
+            Alignment.objects.filter(initiative__in=initiatives, goal__in=goals).values_list(
+                "initiative_id", "goal_id", "score"
+            )
+        ),
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    if len(found):
+        sorter = np.argsort(ids)
+        where = np.clip(np.searchsorted(ids, found[:, 0], sorter=sorter), 0, len(ids) - 1)
+        known = ids[sorter[where]] == found[:, 0]
+        columns = np.array([column[g] for g in found[:, 1].tolist()], dtype=np.int64)
+        scores[sorter[where[known]], columns[known]] = found[known, 2]
     scores[scores[:, :-1].sum(axis=1) == 0, -1] = 1  # unassigned
     shares = scores / scores.sum(axis=1, keepdims=True)
     expected = np.array([float(row["expected"] or 0) for row in money])
