@@ -14,6 +14,7 @@ from benefits.exports import COLUMNS, MEASUREMENT_COLUMNS
 from benefits.models import Benefit, Category, Confidence, Direction, Frequency, Measurement
 from benefits.services import benefit_refresh_latest
 from initiatives.models import Initiative
+from portfolio.cache import bump_data_version
 from portfolio.importing import (
     CellError,
     Plan,
@@ -292,6 +293,7 @@ def apply_benefits(plan: Plan, *, by, source: str) -> dict:
         )
     for benefit in touched.values():
         benefit_refresh_latest(benefit)
+    bump_data_version()  # bulk writes send no signals
     return {
         "created": len(new),
         "updated": len(changed),

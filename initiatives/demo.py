@@ -1891,6 +1891,9 @@ def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
     from portfolio.demo import load_demo_goals
 
     goals = load_demo_goals()
+    from portfolio.cache import bump_data_version
+
+    bump_data_version()  # the demo loads in bulk, without signals
     demo = Initiative.objects.filter(ref__in=[s["ref"] for s in INITIATIVES])
     return {
         "departments": len(departments),

@@ -24,6 +24,7 @@ from initiatives.models import (
     StageChangeStatus,
 )
 from initiatives.services import REF_PREFIX
+from portfolio.cache import bump_data_version
 from portfolio.importing import (
     CellError,
     Plan,
@@ -240,6 +241,7 @@ def apply_initiatives(plan: Plan, *, by, source: str) -> dict:
     ]
     score_items += [(item["initiative"], item["scores"]) for item in plan.updates]
     _write_scores(score_items, by)
+    bump_data_version()  # bulk writes send no signals
     return {"created": len(created), "updated": len(plan.updates), "unchanged": plan.unchanged}
 
 

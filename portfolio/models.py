@@ -135,3 +135,17 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class DataVersion(models.Model):
+    """A token that changes on every write to what the dashboard shows.
+
+    Cached figures are keyed on it, so a cache entry can never outlive the data it came from; it
+    lives in the database so that every app server sees the same token.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.token

@@ -48,6 +48,7 @@ from initiatives.models import (
     ProgressUpdate,
     Stage,
 )
+from portfolio.cache import bump_data_version
 from portfolio.models import Alignment, CouncilGoal
 
 REF_PREFIX = "SYN-"
@@ -503,6 +504,7 @@ def seed_synthetic(
             measurements,
             batch_size,
         )
+    bump_data_version()  # bulk inserts send no signals
     return {
         "initiatives": len(initiatives),
         "progress_updates": len(updates),

@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from benefits.models import Benefit, hourly_rate
 from initiatives.models import Stage
 from portfolio import charts, dashboard, permissions
+from portfolio.cache import cached
 from portfolio.forms import DashboardFilterForm
 from portfolio.models import CouncilGoal
 from portfolio.permissions import require
@@ -21,8 +23,30 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     """What the portfolio costs, promises, delivers, and where it is stuck; all roles may view."""
     require(permissions.can_view(request.user))
     form = DashboardFilterForm(request.GET or None)
+    filters = form.values()
+    # Every role reads the same portfolio here (visible_to(...).active()), so one cache entry
+    # serves them all; the figures depend on the filter, the language and today's date.
+    key = ":".join(
+        [
+            "dashboard",
+            str(getattr(filters["department"], "pk", "")),
+            str(getattr(filters["goal"], "pk", "")),
+            translation.get_language(),
+            timezone.localdate().isoformat(),
+        ]
+    )
+    figures = cached(key, lambda: dashboard_figures(request, filters))
+    context = {"form": form, **figures}
+    template = "portfolio/dashboard.html"
+    if request.htmx and request.htmx.target == "dashboard-body":
+        template += "#dashboard-body"
+    return render(request, template, context)
+
+
+def dashboard_figures(request: HttpRequest, filters: dict) -> dict:
+    """Everything the dashboard shows, computed in the database: about twenty queries."""
     initiatives = dashboard.filter_initiatives(
-        permissions.visible_to(request.user).active(), **form.values()
+        permissions.visible_to(request.user).active(), **filters
     )
     rate = hourly_rate()
     benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
@@ -34,8 +58,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     bubbles = dashboard.score_vs_value(initiatives, goals)
     stage_labels = {value: str(label) for value, label in Stage.choices}
     now = next((p for p in reversed(timeline) if p["realised"] is not None), None)
-    context = {
-        "form": form,
+    return {
         "head": head,
         "departments": departments,
         "by_goal": by_goal,
@@ -56,7 +79,3 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             ),
         },
     }
-    template = "portfolio/dashboard.html"
-    if request.htmx and request.htmx.target == "dashboard-body":
-        template += "#dashboard-body"
-    return render(request, template, context)
