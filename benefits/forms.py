@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from benefits.models import Benefit, Category, Confidence, Measurement, PortfolioSetting
 from initiatives.forms import DateInput
 from initiatives.models import Department
+from portfolio.htmx import order_by_column
 
 SORTS = {
     "title": "title",
@@ -165,11 +165,7 @@ class BenefitFilterForm(forms.Form):
         if data.get("owner"):
             queryset = queryset.filter(owner=data["owner"])
         sort = data.get("sort") or "initiative"
-        column = F(SORTS[sort.lstrip("-")])
-        order = (
-            column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
-        )
-        return queryset.order_by(order, "initiative__ref", "title", "id")
+        return queryset.order_by(order_by_column(sort, SORTS), "initiative__ref", "title", "id")
 
     @property
     def current_sort(self) -> str:

@@ -21,6 +21,7 @@ from benefits.forms import (
 from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import Initiative
 from portfolio import charts, permissions
+from portfolio.htmx import page_or_fragment
 from portfolio.permissions import require
 
 
@@ -166,10 +167,9 @@ def register(request: HttpRequest) -> HttpResponse:
         "sort": form.current_sort,
         "sort_columns": SORT_COLUMNS,
     }
-    template = "benefits/register.html"
-    if request.htmx and request.htmx.target == "benefit-table":
-        template += "#benefit-table"
-    return render(request, template, context)
+    return render(
+        request, page_or_fragment(request, "benefits/register.html", "benefit-table"), context
+    )
 
 
 @require_http_methods(["GET", "POST"])

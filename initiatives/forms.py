@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import (
@@ -17,6 +16,7 @@ from initiatives.models import (
     Stage,
 )
 from portfolio import permissions
+from portfolio.htmx import order_by_column
 
 SORTS = {
     "ref": "ref",
@@ -101,12 +101,7 @@ class InitiativeFilterForm(forms.Form):
         else:
             queryset = queryset.active()
         sort = data.get("sort") or "ref"
-        column = F(SORTS[sort.lstrip("-")])
-        # Empty values go last either way, on SQLite and PostgreSQL alike.
-        order = (
-            column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
-        )
-        return queryset.order_by(order, "ref")
+        return queryset.order_by(order_by_column(sort, SORTS), "ref")
 
     @property
     def current_sort(self) -> str:

@@ -25,6 +25,7 @@ from initiatives.forms import (
 )
 from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
 from portfolio import permissions
+from portfolio.htmx import page_or_fragment
 from portfolio.permissions import require
 from portfolio.views.goals import alignment_context
 
@@ -37,13 +38,6 @@ def _get_visible(request: HttpRequest, ref: str) -> Initiative:
     )
 
 
-def _fragment(request: HttpRequest, template: str, fragment: str) -> str:
-    """The whole page, or only the named partial when htmx asks to swap that element."""
-    if request.htmx and request.htmx.target == fragment:
-        return f"{template}#{fragment}"
-    return template
-
-
 @require_http_methods(["GET"])
 @login_required
 def initiative_list(request: HttpRequest) -> HttpResponse:
@@ -52,7 +46,9 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     initiatives = form.filter(permissions.visible_to(request.user).for_list())
     page = Paginator(initiatives, settings.INITIATIVES_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "sort": form.current_sort, "sort_columns": SORT_COLUMNS}
-    return render(request, _fragment(request, "initiatives/list.html", "initiative-table"), context)
+    return render(
+        request, page_or_fragment(request, "initiatives/list.html", "initiative-table"), context
+    )
 
 
 def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dict:
@@ -95,7 +91,7 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
         return _redirect(request, initiative.get_absolute_url())
     status = 422 if form.errors else 200
     context = {"form": form, "initiative": None}
-    template = _fragment(request, "initiatives/form.html", "initiative-form")
+    template = page_or_fragment(request, "initiatives/form.html", "initiative-form")
     return render(request, template, context, status=status)
 
 
@@ -123,7 +119,7 @@ def initiative_edit(request: HttpRequest, ref: str) -> HttpResponse:
                 return _redirect(request, initiative.get_absolute_url())
         else:
             status = 422
-    template = _fragment(request, "initiatives/form.html", "initiative-form")
+    template = page_or_fragment(request, "initiatives/form.html", "initiative-form")
     return render(request, template, context, status=status)
 
 
@@ -307,5 +303,5 @@ def lesson_register(request: HttpRequest) -> HttpResponse:
     page = Paginator(lessons, 25).get_page(request.GET.get("page"))
     context = {"form": form, "page": page}
     return render(
-        request, _fragment(request, "initiatives/lessons.html", "lesson-results"), context
+        request, page_or_fragment(request, "initiatives/lessons.html", "lesson-results"), context
     )

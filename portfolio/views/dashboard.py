@@ -13,6 +13,7 @@ from initiatives.models import Stage
 from portfolio import charts, dashboard, permissions
 from portfolio.cache import cached
 from portfolio.forms import DashboardFilterForm
+from portfolio.htmx import page_or_fragment
 from portfolio.models import CouncilGoal
 from portfolio.permissions import require
 
@@ -37,10 +38,9 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     )
     figures = cached(key, lambda: dashboard_figures(request, filters))
     context = {"form": form, **figures}
-    template = "portfolio/dashboard.html"
-    if request.htmx and request.htmx.target == "dashboard-body":
-        template += "#dashboard-body"
-    return render(request, template, context)
+    return render(
+        request, page_or_fragment(request, "portfolio/dashboard.html", "dashboard-body"), context
+    )
 
 
 def dashboard_figures(request: HttpRequest, filters: dict) -> dict:

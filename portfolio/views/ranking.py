@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portfolio import charts, permissions, prioritisation
 from portfolio.forms import DecisionForm, RankingForm, SensitivityForm
+from portfolio.htmx import page_or_fragment
 from portfolio.models import CouncilGoal, Decision
 from portfolio.permissions import require
 from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
@@ -82,10 +83,9 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
         "can_save": permissions.can_save_decision(request.user),
         "query": request.GET.urlencode(),
     }
-    template = "portfolio/ranking.html"
-    if request.htmx and request.htmx.target == "ranking-results":
-        template += "#ranking-results"
-    return render(request, template, context)
+    return render(
+        request, page_or_fragment(request, "portfolio/ranking.html", "ranking-results"), context
+    )
 
 
 @require_GET
@@ -102,10 +102,9 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
         )
         chart = charts.frontier_chart(frontier, form.budget_value())
     context = {"frontier": frontier, "chart": chart, "query": request.GET.urlencode()}
-    template = "portfolio/frontier.html"
-    if request.htmx and request.htmx.target == "frontier":
-        template += "#frontier"
-    return render(request, template, context)
+    return render(
+        request, page_or_fragment(request, "portfolio/frontier.html", "frontier"), context
+    )
 
 
 @require_GET
@@ -144,10 +143,9 @@ def sensitivity_page(request: HttpRequest) -> HttpResponse:
         "chart": charts.rank_range_chart(shown) if shown else None,
         "query": request.GET.urlencode(),
     }
-    template = "portfolio/sensitivity.html"
-    if request.htmx and request.htmx.target == "sensitivity":
-        template += "#sensitivity"
-    return render(request, template, context)
+    return render(
+        request, page_or_fragment(request, "portfolio/sensitivity.html", "sensitivity"), context
+    )
 
 
 @require_POST
