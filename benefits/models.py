@@ -98,6 +98,23 @@ def hourly_rate() -> Decimal:
     return PortfolioSetting.current().hourly_rate
 
 
+def indicator_sign(prefix: str = ""):
+    """s: +1 when higher is better, −1 when lower is better (fields reached through `prefix`)."""
+    return Case(When(**{f"{prefix}direction": Direction.HIGHER}, then=Value(1)), default=Value(-1))
+
+
+def signed_sek_per_unit(rate: Decimal, prefix: str = ""):
+    """SEK per unit of improvement per year: the hourly rate or the benefit's own, negative for a
+    dis-benefit; NULL when the benefit has no money value."""
+    money_sign = Case(When(**{f"{prefix}is_disbenefit": True}, then=Value(-1)), default=Value(1))
+    per_unit = Case(
+        When(**{f"{prefix}valued_at_hourly_rate": True}, then=Value(rate, output_field=MONEY)),
+        default=F(f"{prefix}sek_per_unit"),
+        output_field=MONEY,
+    )
+    return money_sign * per_unit
+
+
 class BenefitQuerySet(models.QuerySet):
     def with_figures(self, *, rate: Decimal, today: dt.date | None = None) -> BenefitQuerySet:
         """Annotate the derived figures of DESIGN.md in SQL.
@@ -107,19 +124,14 @@ class BenefitQuerySet(models.QuerySet):
         (read once per request).
         """
         today = today or timezone.localdate()
-        sign = Case(When(direction=Direction.HIGHER, then=Value(1)), default=Value(-1))
+        sign = indicator_sign()
         expected = ExpressionWrapper(
             sign * (F("target_value") - F("baseline_value")), output_field=MONEY
         )
         realised = ExpressionWrapper(
             sign * (F("latest_value") - F("baseline_value")), output_field=MONEY
         )
-        sek_per_unit = Case(
-            When(valued_at_hourly_rate=True, then=Value(rate, output_field=MONEY)),
-            default=F("sek_per_unit"),
-            output_field=MONEY,
-        )
-        money_sign = Case(When(is_disbenefit=True, then=Value(-1)), default=Value(1))
+        money = signed_sek_per_unit(rate)
         today_n = day_number(today)
         baseline_n, target_n = DayNumber("baseline_date"), DayNumber("target_date")
         fraction = Case(
@@ -145,12 +157,8 @@ class BenefitQuerySet(models.QuerySet):
             measurement_due_day=ExpressionWrapper(
                 last_checked + due_after, output_field=models.IntegerField()
             ),
-            expected_sek=ExpressionWrapper(
-                money_sign * expected * sek_per_unit, output_field=MONEY
-            ),
-            realised_sek=ExpressionWrapper(
-                money_sign * realised * sek_per_unit, output_field=MONEY
-            ),
+            expected_sek=ExpressionWrapper(expected * money, output_field=MONEY),
+            realised_sek=ExpressionWrapper(realised * money, output_field=MONEY),
         ).annotate(
             realisation_rate=Case(
                 When(target_value=F("baseline_value"), then=Value(None, output_field=MONEY)),

@@ -12,19 +12,16 @@ from decimal import Decimal
 
 import numpy as np
 from django.db.models import (
-    Case,
     Count,
     ExpressionWrapper,
     F,
     Q,
     Sum,
-    Value,
-    When,
 )
 from django.utils import timezone
 
 from benefits.expressions import Divide
-from benefits.models import MONEY, Measurement
+from benefits.models import MONEY, Measurement, indicator_sign, signed_sek_per_unit
 from initiatives.models import Health, Initiative, Stage, StageChange, StageChangeStatus
 from portfolio import prioritisation
 from portfolio.models import Alignment, CouncilGoal
@@ -229,15 +226,8 @@ def _month_end(today: dt.date) -> dt.date:
 
 
 def money_factor_of(prefix: str, rate: Decimal):
-    """money_factor() for a related benefit (fields reached through `prefix`)."""
-    sign = Case(When(**{f"{prefix}direction": "higher"}, then=Value(1)), default=Value(-1))
-    money_sign = Case(When(**{f"{prefix}is_disbenefit": True}, then=Value(-1)), default=Value(1))
-    per_unit = Case(
-        When(**{f"{prefix}valued_at_hourly_rate": True}, then=Value(rate, output_field=MONEY)),
-        default=F(f"{prefix}sek_per_unit"),
-        output_field=MONEY,
-    )
-    return sign * money_sign * per_unit
+    """SEK/year per unit of change in a related benefit's indicator (fields through `prefix`)."""
+    return indicator_sign(prefix) * signed_sek_per_unit(rate, prefix)
 
 
 def most_behind(benefits, limit: int = 10) -> list[dict]:
