@@ -97,7 +97,7 @@ def test_a_stale_edit_is_refused_and_nothing_is_overwritten(
     assert own_initiative.title == "Office's title"
     assert own_initiative.budget == 400_000
     # The head's input is kept, and what changed meanwhile is shown.
-    assert "Head&#x27;s summary" in response.text
+    assert "Head&#39;s summary" in response.text  # kept in the textarea, escaped
     assert response.context["form"]["title"].value() == "Head's title"
     changed = {change.label: (change.old, change.new) for change in response.context["conflict"]}
     assert changed["Title"] == ("Skolmjölksroboten", "Office's title")
