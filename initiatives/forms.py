@@ -261,6 +261,11 @@ class ProgressUpdateForm(forms.ModelForm):
             "blockers": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radio buttons need no "---------" choice: none is checked until the user picks one.
+        self.fields["health"].choices = Health.choices
+
 
 class LessonForm(forms.ModelForm):
     class Meta:

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.urls import reverse
 
@@ -97,3 +98,17 @@ def test_an_invalid_inline_update_keeps_the_input_and_says_why(client_for, head,
     assert response.status_code == 422
     assert "Typed text" in response.text and "Enter a valid date" in response.text
     assert "hx-swap-oob" not in response.text
+
+
+def test_the_update_form_offers_the_three_statuses_with_none_checked(
+    client_for, head, own_initiative
+):
+    html = client_for(head).get(url(own_initiative)).content.decode()
+    radios = re.findall(r'<input type="radio" name="health"[^>]*>', html)
+    assert [re.search(r'value="([^"]*)"', radio).group(1) for radio in radios] == [
+        "green",
+        "amber",
+        "red",
+    ]
+    assert not any("checked" in radio for radio in radios)
+    assert all("required" in radio for radio in radios)
