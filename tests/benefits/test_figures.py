@@ -145,3 +145,44 @@ def test_an_unmeasured_benefit_is_due_a_frequency_after_its_baseline(hours):
     hours.frequency = "monthly"
     hours.save()
     assert figures(hours).measurement_due  # baseline 200 days ago
+
+
+FIGURES = ["expected_improvement", "realised_improvement", "planned_improvement", "expected_sek",
+           "realised_sek", "realisation_rate", "behind_plan", "measurement_due"]  # fmt: skip
+
+
+def test_the_figures_attached_in_python_equal_the_sql_ones_on_every_edge_case(own_initiative, head):
+    days = dt.timedelta
+    cases = [
+        make_benefit(own_initiative, valued_at_hourly_rate=True),  # measured, behind plan
+        make_benefit(own_initiative, sek_per_unit=Decimal("12.5")),  # never measured
+        make_benefit(
+            own_initiative,
+            direction="lower",
+            baseline_value=Decimal("30"),
+            target_value=Decimal("10"),
+            sek_per_unit=Decimal("7"),
+        ),
+        make_benefit(own_initiative, target_value=Decimal("0")),  # target equals baseline
+        make_benefit(own_initiative, is_disbenefit=True, sek_per_unit=Decimal("3")),
+        make_benefit(own_initiative, baseline_date=TODAY, target_date=TODAY),
+        make_benefit(
+            own_initiative,
+            baseline_date=TODAY - days(400),
+            target_date=TODAY - days(30),
+            frequency="monthly",
+        ),
+    ]
+    measure(cases[0], TODAY - days(10), 100, head)
+    measure(cases[2], TODAY - days(5), 25, head)
+    measure(cases[3], TODAY - days(5), 3, head)
+    measure(cases[4], TODAY - days(3), 50, head)
+    measure(cases[6], TODAY - days(60), 420, head)
+    for benefit in cases:
+        sql = figures(benefit)
+        python = Benefit.objects.get(pk=benefit.pk).attach_figures(RATE, TODAY)
+        for name in FIGURES:
+            expected, got = getattr(sql, name), getattr(python, name)
+            if isinstance(expected, Decimal):
+                expected, got = round(expected, 6), round(got, 6)
+            assert got == expected, (benefit.pk, name)
