@@ -254,7 +254,7 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
             raise HttpError(400, str(error)) from error
     ids = [str(goal.pk) for goal in goals]
     shown = rows[filters.offset : filters.offset + filters.limit]
-    fill_expected_sek([row.row for row in shown])
+    fill_expected_sek(shown)
     items = [
         {
             "rank": row.rank,

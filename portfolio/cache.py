@@ -40,8 +40,8 @@ def bump_data_version(**_kwargs) -> None:
 
 
 def cached(key: str, compute: Callable[[], object]) -> object:
-    """compute(), cached under key + the data version for DASHBOARD_CACHE_SECONDS (0: off)."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
+    """compute(), cached under key + the data version for FIGURES_CACHE_SECONDS (0: off)."""
+    seconds = getattr(settings, "FIGURES_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
     full_key = f"{key}:{data_version()}"

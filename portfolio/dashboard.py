@@ -281,7 +281,7 @@ def score_vs_value(initiatives, goals: list[CouncilGoal]) -> list[dict]:
     if not goals:
         return []
     candidates = load_candidates(initiatives, goals)
-    if not candidates.rows:
+    if not len(candidates):
         return []
     try:
         scores = prioritisation.strategic_scores(
@@ -290,6 +290,6 @@ def score_vs_value(initiatives, goals: list[CouncilGoal]) -> list[dict]:
     except prioritisation.WeightError:
         return []
     top = np.argsort(-scores, kind="stable")[:BUBBLES]
-    rows = [{**candidates.rows[i], "score": float(scores[i])} for i in top]
+    rows = [{**candidates.row(i), "score": float(scores[i])} for i in top]
     fill_expected_sek(rows)
     return rows

@@ -4,11 +4,14 @@ from django.db.models import F
 from django.http import HttpRequest
 
 
+def wants_fragment(request: HttpRequest, fragment: str) -> bool:
+    """Whether htmx asks to swap only the element with this id."""
+    return bool(request.htmx) and request.htmx.target == fragment
+
+
 def page_or_fragment(request: HttpRequest, template: str, fragment: str) -> str:
     """The whole page, or only the named partial when htmx asks to swap that element."""
-    if request.htmx and request.htmx.target == fragment:
-        return f"{template}#{fragment}"
-    return template
+    return f"{template}#{fragment}" if wants_fragment(request, fragment) else template
 
 
 def order_by_column(sort: str, columns: dict[str, str]):

@@ -48,14 +48,26 @@ def _same(scores: np.ndarray) -> np.ndarray:
     return np.round(scores, 9)
 
 
-def rank(scores: Sequence[float], titles: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def tie_keys(titles: Sequence[str]) -> np.ndarray:
+    """Integer keys that order the titles case-blind: compute once, rank many times."""
+    folded = np.asarray([str(t).casefold() for t in titles], dtype=object)
+    keys = np.empty(len(folded), dtype=np.int64)
+    keys[np.argsort(folded, kind="stable")] = np.arange(len(folded))
+    return keys
+
+
+def rank(
+    scores: Sequence[float], titles: Sequence[str] | None = None, *, keys: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Order (indices, best first) and competition ranks (1, 2, 2, 4) of the scores.
 
-    Equal scores share a rank; within a tie the order is by title.
+    Equal scores share a rank; within a tie the order is by title (or by `keys`, from
+    `tie_keys(titles)`).
     """
     s = _same(np.asarray(scores, dtype=float))
-    titles_array = np.asarray([str(t).casefold() for t in titles], dtype=object)
-    order = np.lexsort((titles_array, -s)) if len(s) else np.array([], dtype=int)
+    if keys is None:
+        keys = tie_keys(titles if titles is not None else [""] * len(s))
+    order = np.lexsort((keys, -s)) if len(s) else np.array([], dtype=int)
     sorted_scores = s[order]
     position = np.arange(1, len(s) + 1)
     is_new = np.ones(len(s), dtype=bool)

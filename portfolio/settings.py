@@ -211,10 +211,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The dashboard's aggregates are cached per process, keyed on a data version kept in the database
-# (portfolio/cache.py), so every app server drops them as soon as anything changes. 0 turns it off.
+# The dashboard and the ranking's candidate matrix are cached per process, keyed on a data version
+# kept in the database (portfolio/cache.py), so every app server drops them as soon as anything
+# changes. 0 turns it off.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
+FIGURES_CACHE_SECONDS = env_int("FIGURES_CACHE_SECONDS", 600)
 
 # How long without a progress update before an initiative is overdue on the check-in page.
 PROGRESS_UPDATE_OVERDUE_DAYS = 30

@@ -9,7 +9,7 @@ os.environ.setdefault("DEBUG", "false")
 from portfolio.settings import *  # noqa: E402,F403
 
 # Pages compute their figures afresh in tests; tests/portfolio/test_cache.py turns the cache on.
-DASHBOARD_CACHE_SECONDS = 0
+FIGURES_CACHE_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

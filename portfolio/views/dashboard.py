@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from initiatives.models import Stage
 from portfolio import charts, dashboard, permissions
 from portfolio.cache import cached
 from portfolio.forms import DashboardFilterForm
-from portfolio.htmx import page_or_fragment
+from portfolio.htmx import wants_fragment
 from portfolio.models import CouncilGoal
 from portfolio.permissions import require
 
@@ -26,7 +27,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
     filters = form.values()
     # Every role reads the same portfolio here (visible_to(...).active()), so one cache entry
-    # serves them all; the figures depend on the filter, the language and today's date.
+    # serves them all; what it shows depends on the filter, the language and today's date. The
+    # rendered figures are cached, not only the numbers: their tables are most of the work.
     key = ":".join(
         [
             "dashboard",
@@ -36,11 +38,17 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             timezone.localdate().isoformat(),
         ]
     )
-    figures = cached(key, lambda: dashboard_figures(request, filters))
-    context = {"form": form, **figures}
-    return render(
-        request, page_or_fragment(request, "portfolio/dashboard.html", "dashboard-body"), context
+    body = cached(
+        key,
+        lambda: render_to_string(
+            "portfolio/dashboard.html#dashboard-body",
+            {"form": form, **dashboard_figures(request, filters)},
+            request,
+        ),
     )
+    if wants_fragment(request, "dashboard-body"):
+        return HttpResponse(body)
+    return render(request, "portfolio/dashboard.html", {"form": form, "body": body})
 
 
 def dashboard_figures(request: HttpRequest, filters: dict) -> dict:

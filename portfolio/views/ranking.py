@@ -18,6 +18,7 @@ from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ra
 
 RANKING_PAGE_SIZE = 50
 FRONTIER_POINTS = 12
+SENSITIVITY_SHOWN = 30
 
 
 def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
@@ -34,34 +35,32 @@ def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
 
 
 def budget_result(candidates: Candidates, ranking, budget: int | None) -> dict | None:
-    """The exact optimum beside the greedy rank-order set, and the frontier, for a budget."""
-    if budget is None or not candidates.rows:
+    """The exact optimum beside the greedy rank-order set, and the frontier, for a budget.
+
+    Works on the index arrays; rows are built only for the initiatives either set takes.
+    """
+    if budget is None or not len(candidates):
         return None
-    scores = [0.0] * len(candidates.rows)
-    position = {row["id"]: index for index, row in enumerate(candidates.rows)}
-    for row in ranking:
-        scores[position[row.row["id"]]] = row.score
+    scores, order = ranking.scores, ranking.order
     costs, must = candidates.costs, candidates.must
-    order = [position[row.row["id"]] for row in ranking]
     try:
         optimal = prioritisation.select_optimal(scores, costs, budget, must)
     except prioritisation.BudgetError as error:
         return {"error": error.args[0], "budget": budget}
     greedy = prioritisation.select_greedy(order, costs, budget, must, scores=scores)
+    taken = order[(optimal.chosen | greedy.chosen)[order]]
     return {
         "budget": budget,
         "optimal": optimal,
         "greedy": greedy,
         "rows": [
             {
-                "ranked": row,
-                "optimal": bool(optimal.chosen[position[row.row["id"]]]),
-                "greedy": bool(greedy.chosen[position[row.row["id"]]]),
+                "ranked": ranking.at(index),
+                "optimal": bool(optimal.chosen[index]),
+                "greedy": bool(greedy.chosen[index]),
             }
-            for row in ranking
-            if optimal.chosen[position[row.row["id"]]] or greedy.chosen[position[row.row["id"]]]
-        ],  # fmt: skip
-        "scores": scores,
+            for index in taken
+        ],
     }
 
 
@@ -72,7 +71,7 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     form, candidates = _candidates(request, request.GET)
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
     page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
-    fill_expected_sek([item.row for item in page.object_list])
+    fill_expected_sek(page.object_list)
     context = {
         "form": form,
         "goals": candidates.goals,
@@ -95,7 +94,7 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form, candidates = _candidates(request, request.GET)
     frontier, chart = [], None
-    if candidates.rows and candidates.goals:
+    if len(candidates) and candidates.goals:
         scores = prioritisation.strategic_scores(candidates.alignment, form.weights())
         frontier = prioritisation.efficient_frontier(
             scores, candidates.costs, candidates.must, points=FRONTIER_POINTS
@@ -114,33 +113,31 @@ def sensitivity_page(request: HttpRequest) -> HttpResponse:
     form, candidates = _candidates(request, request.GET)
     options = SensitivityForm(request.GET)
     delta, draws, top_k = options.values()
-    rows = []
-    if candidates.rows and candidates.goals:
+    rows, total = [], 0
+    if len(candidates) and candidates.goals:
         weights = form.weights()
         ranking = ranked(candidates, weights)
         result = prioritisation.sensitivity(
             candidates.alignment, weights, delta=delta, draws=draws, top_k=top_k
         )
-        position = {row["id"]: index for index, row in enumerate(candidates.rows)}
-        for row in ranking:
-            index = position[row.row["id"]]
+        total = len(ranking)
+        for row in ranking[:SENSITIVITY_SHOWN]:
             rows.append({
                 "ranked": row,
-                "low": int(result.rank_low[index]),
-                "high": int(result.rank_high[index]),
-                "top_share": float(result.top_share[index]),
+                "low": int(result.rank_low[row.index]),
+                "high": int(result.rank_high[row.index]),
+                "top_share": float(result.top_share[row.index]),
                 "label": f'{row.row["ref"]} {row.row["title"][:40]}',
             })  # fmt: skip
-    shown = rows[:30]
     context = {
         "form": form,
         "options": options,
-        "rows": shown,
-        "total": len(rows),
+        "rows": rows,
+        "total": total,
         "delta": round(delta * 100),
         "draws": draws,
         "top_k": top_k,
-        "chart": charts.rank_range_chart(shown) if shown else None,
+        "chart": charts.rank_range_chart(rows) if rows else None,
         "query": request.GET.urlencode(),
     }
     return render(

@@ -64,8 +64,8 @@ def benefits_export(request: HttpRequest) -> HttpResponse:
 def ranking_export(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form, candidates = _candidates(request, request.GET)
-    ranking = ranked(candidates, form.weights()) if candidates.goals else []
-    fill_expected_sek(candidates.rows)
+    ranking = list(ranked(candidates, form.weights())) if candidates.goals else []
+    fill_expected_sek(ranking)
     goal_columns = [f"goal_{goal.pk}_score" for goal in candidates.goals]
     rows = []
     for item in ranking:
