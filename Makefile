@@ -31,7 +31,7 @@ lint: $(STAMP)
 # machine without gettext still has the translations.
 messages: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py makemessages --locale sv --no-obsolete --ignore ".venv/*" --ignore "staticfiles/*"
-	DEBUG=true $(BIN)/python manage.py compilemessages --locale sv
+	DEBUG=true $(BIN)/python manage.py compilemessages --locale sv --ignore ".venv/*"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
