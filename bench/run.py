@@ -110,7 +110,13 @@ class Bench:
         self.client = Client()
         self.repeat = repeat
 
-    def page(self, url: str, headers: dict) -> dict:
+    def page(self, url: str, headers: dict, uncached: bool = False) -> dict:
+        if uncached:
+            from django.test import override_settings
+
+            # As right after a write: the data version changed, so nothing cached is read.
+            with override_settings(FIGURES_CACHE_SECONDS=0):
+                return self.page(url, headers)
         client = self.client
         for _ in range(WARMUP):
             response = client.get(url, headers=headers)
@@ -211,6 +217,13 @@ def pages(n: int) -> list[dict]:
             "floor": floors.ranking(),
         },
         {
+            "key": "ranking_uncached",
+            "name": "Ranking page, after a write (uncached)",
+            "url": "/portfolio/ranking/",
+            "floor": floors.ranking(),
+            "uncached": True,
+        },
+        {
             "key": "rerank",
             "name": "Live re-rank (htmx)",
             "url": f"/portfolio/ranking/?{weights}",
@@ -235,6 +248,13 @@ def pages(n: int) -> list[dict]:
             "name": "Dashboard",
             "url": "/portfolio/dashboard/",
             "floor": floors.dashboard(),
+        },
+        {
+            "key": "dashboard_uncached",
+            "name": "Dashboard, after a write (uncached)",
+            "url": "/portfolio/dashboard/",
+            "floor": floors.dashboard(),
+            "uncached": True,
         },
         {
             "key": "api",
@@ -318,7 +338,7 @@ def run(args) -> dict:
                 continue
             if spec["key"] == "api" and not has_api:
                 continue
-            measured = bench.page(spec["url"], spec.get("headers", {}))
+            measured = bench.page(spec["url"], spec.get("headers", {}), spec.get("uncached", False))
             floor = bench.floor(spec["floor"])
             row = {
                 "key": spec["key"],
