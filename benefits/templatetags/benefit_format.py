@@ -1,9 +1,29 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
 
 register = template.Library()
+
+
+def _fixed(value, places: int, *, drop_whole_places: bool) -> str:
+    """What floatformat(value, "<places>g") writes (or "-<places>g" with drop_whole_places), in a
+    fraction of its time: it is called some seventy times on an initiative's page. The tests hold
+    the two equal; anything but a finite number goes to floatformat itself."""
+    argument = f"{'-' if drop_whole_places else ''}{places}g"
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            raise InvalidOperation
+        if drop_whole_places and number == number.to_integral_value():
+            places = 0
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):  # not a number, infinite, or too long
+        return floatformat(value, argument)
+    if not rounded:
+        rounded = abs(rounded)  # no "-0"
+    return number_format(rounded, places, force_grouping=True)
 
 
 @register.filter
@@ -11,7 +31,7 @@ def quantity(value) -> str:
     """An indicator value: up to two decimals, localized, thousands grouped; — when missing."""
     if value is None or value == "":
         return "—"
-    return floatformat(value, "-2g")
+    return _fixed(value, 2, drop_whole_places=True)
 
 
 @register.filter
@@ -19,7 +39,7 @@ def kronor(value) -> str:
     """Whole kronor, localized and grouped; — when there is no money value."""
     if value is None or value == "":
         return "—"
-    return floatformat(value, "0g")
+    return _fixed(value, 0, drop_whole_places=False)
 
 
 @register.filter
@@ -27,4 +47,4 @@ def percent(value) -> str:
     """A rate (0.42) as a whole percentage (42 %); — when undefined."""
     if value is None or value == "":
         return "—"
-    return f"{floatformat(Decimal(value) * 100, '0g')}\u00a0%"
+    return f"{_fixed(Decimal(value) * 100, 0, drop_whole_places=False)}\u00a0%"
