@@ -64,7 +64,7 @@ def test_the_detail_page_runs_the_same_queries_for_5_and_200_initiatives(
     add_benefit(target, 2)
     client = client_for(office)
     client.get(url(target))
-    with django_assert_num_queries(20) as first:
+    with django_assert_num_queries(17) as first:
         client.get(url(target))
     fill(195)
     for n in range(3):

@@ -182,7 +182,7 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_200_initiatives(
     client = client_for(executive)
     fill(5)
     client.get(URL)
-    with django_assert_num_queries(25) as first:
+    with django_assert_num_queries(22) as first:
         client.get(URL)
     fill(195)
     with django_assert_num_queries(len(first)):

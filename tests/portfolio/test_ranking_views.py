@@ -299,7 +299,7 @@ def test_the_ranking_runs_the_same_queries_for_5_and_200_initiatives(
     fill(5)
     query = {f"w_{goals[0].pk}": "1", "budget": "3000000"}
     client.get(URL, query)
-    with django_assert_num_queries(12) as first:
+    with django_assert_num_queries(9) as first:
         client.get(URL, query)
     fill(195)
     with django_assert_num_queries(len(first)):

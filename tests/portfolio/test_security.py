@@ -67,6 +67,42 @@ def test_sessions_expire():
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 
+def _expiry(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_an_idle_session_is_pushed_forward_at_most_once_a_minute(client_for, office):
+    from portfolio.middleware import SessionRefreshMiddleware
+
+    client = client_for(office)
+    logged_in = _expiry(client)
+    client.get(reverse("initiatives:list"))
+    assert _expiry(client) == logged_in  # within the minute: nothing written
+
+    session = client.session  # as if the last write were two minutes ago
+    session[SessionRefreshMiddleware.KEY] -= 120
+    session.save()
+    client.get(reverse("initiatives:list"))
+    refreshed = _expiry(client)
+    assert refreshed > logged_in
+    stamp = client.session[SessionRefreshMiddleware.KEY]
+    client.get(reverse("initiatives:list"))
+    assert _expiry(client) == refreshed and client.session[SessionRefreshMiddleware.KEY] == stamp
+
+
+def test_no_session_is_written_for_a_visitor_or_after_logging_out(client, client_for, office):
+    from django.contrib.sessions.models import Session
+
+    client.get(reverse("login"))
+    assert not Session.objects.exists()
+    logged_in = client_for(office)
+    logged_in.post(reverse("logout"))
+    logged_in.get(reverse("login"))
+    assert not Session.objects.exists()
+
+
 def test_forms_are_csrf_protected(office, own_initiative):
     from django.test import Client
 
