@@ -12,6 +12,7 @@ urlpatterns = [
     path("stage-proposals/", views.stage_proposals, name="proposals"),
     path("<str:ref>/", views.initiative_detail, name="detail"),
     path("<str:ref>/edit/", views.initiative_edit, name="edit"),
+    path("<str:ref>/history/", views.initiative_history, name="history"),
     path("<str:ref>/stage/", views.stage_change, name="stage"),
     path("<str:ref>/stage/<int:pk>/decide/", views.stage_decide, name="stage_decide"),
     path("<str:ref>/updates/", views.progress_update_create, name="progress_update"),

@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,7 +27,7 @@ from initiatives.forms import (
 )
 from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
 from portfolio import permissions
-from portfolio.htmx import page_or_fragment
+from portfolio.htmx import page_or_fragment, wants_fragment
 from portfolio.permissions import require
 from portfolio.views.goals import alignment_context
 
@@ -59,14 +61,14 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         "stage_changes": initiative.stage_changes.select_related("proposed_by", "decided_by"),
         "updates": initiative.progress_updates.select_related("author"),
         "lessons": initiative.lessons.select_related("author"),
-        "history": history.initiative_history(initiative),
         "can_edit": can_edit,
         "can_change_stage": permissions.can_change_stage_directly(user, initiative)
         or permissions.can_propose_stage(user, initiative),
         "can_decide": permissions.can_decide_stage(user),
         "can_archive": permissions.can_archive(user, initiative),
-        "update_form": forms.get("update_form") or (ProgressUpdateForm() if can_edit else None),
-        "lesson_form": forms.get("lesson_form") or (LessonForm() if can_edit else None),
+        # The blank forms are loaded when opened (entry_form); a posted one comes back here.
+        "update_form": forms.get("update_form"),
+        "lesson_form": forms.get("lesson_form"),
         "decision_form": StageDecisionForm(),
         "benefit_cards": benefit_cards(initiative, can_edit=can_edit),
         **alignment_context(request, initiative),
@@ -78,6 +80,18 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
 def initiative_detail(request: HttpRequest, ref: str) -> HttpResponse:
     initiative = _get_visible(request, ref)
     return render(request, "initiatives/detail.html", detail_context(request, initiative))
+
+
+@require_http_methods(["GET"])
+@login_required
+def initiative_history(request: HttpRequest, ref: str) -> HttpResponse:
+    """Who changed what, and when: a page of its own, or the fragment the initiative's page
+    loads when its "Change history" is opened (it is not built for every view of the page)."""
+    initiative = _get_visible(request, ref)
+    context = {"initiative": initiative, "history": history.initiative_history(initiative)}
+    return render(
+        request, page_or_fragment(request, "initiatives/history.html", "change-history"), context
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -203,11 +217,43 @@ def stage_proposals(request: HttpRequest) -> HttpResponse:
     return render(request, "initiatives/stage_proposals.html", context)
 
 
-@require_POST
+# The two forms an initiative's page loads when opened: (url name, section their post swaps,
+# button, heading of the page they also have for use without JavaScript).
+ENTRY_FORMS = {
+    "update": ("initiatives:progress_update", "progress-updates", _lazy("Post update"),
+               _lazy("Post a progress update")),
+    "lesson": ("initiatives:lesson_create", "lessons", _lazy("Save lesson"),
+               _lazy("Record a lesson")),
+}  # fmt: skip
+
+
+def _entry_form(request: HttpRequest, initiative: Initiative, name: str, form) -> HttpResponse:
+    """A blank progress update or lesson form: into the initiative's page, or as a page."""
+    url_name, section, button, heading = ENTRY_FORMS[name]
+    context = {
+        "initiative": initiative,
+        "form": form,
+        "form_id": f"{name}-form",
+        "action": reverse(url_name, args=[initiative.ref]),
+        "section": section,
+        "button": button,
+    }
+    if wants_fragment(request, f"{name}-form"):
+        return render(request, "initiatives/_entry_form.html", context)
+    return render(
+        request,
+        "initiatives/entry_form.html",
+        {**context, "standalone": True, "heading": heading},
+    )
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def progress_update_create(request: HttpRequest, ref: str) -> HttpResponse:
     initiative = _get_visible(request, ref)
     require(permissions.can_edit(request.user, initiative))
+    if request.method == "GET":
+        return _entry_form(request, initiative, "update", ProgressUpdateForm())
     from_check_in = request.POST.get("from") == "check-in"
     prefix = f"u{initiative.pk}" if from_check_in else None
     form = ProgressUpdateForm(request.POST, prefix=prefix)
@@ -230,11 +276,13 @@ def progress_update_create(request: HttpRequest, ref: str) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def lesson_create(request: HttpRequest, ref: str) -> HttpResponse:
     initiative = _get_visible(request, ref)
     require(permissions.can_edit(request.user, initiative))
+    if request.method == "GET":
+        return _entry_form(request, initiative, "lesson", LessonForm())
     form = LessonForm(request.POST)
     status = 422
     if form.is_valid():

@@ -23,6 +23,7 @@ urlpatterns = [
     path("goals/new/", goals.goal_edit, name="goal_create"),
     path("goals/<int:pk>/edit/", goals.goal_edit, name="goal_edit"),
     path("goals/ahp/", goals.ahp_page, name="ahp"),
+    path("initiatives/<str:ref>/goals/", goals.alignment_edit, name="alignment_edit"),
     path(
         "initiatives/<str:ref>/goals/<int:goal_pk>/",
         goals.alignment_set,

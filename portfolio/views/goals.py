@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from initiatives.models import Initiative
 from portfolio import permissions, prioritisation
 from portfolio.forms import AHPForm, AlignmentForm, GoalForm
+from portfolio.htmx import wants_fragment
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.permissions import require
 
@@ -72,32 +73,57 @@ def ahp_page(request: HttpRequest) -> HttpResponse:
     return render(request, "portfolio/ahp.html", context)
 
 
-def alignment_context(request: HttpRequest, initiative: Initiative, forms=None) -> dict:
-    """The goals with this initiative's score and reason; a form per goal for the office."""
+def alignment_context(
+    request: HttpRequest, initiative: Initiative, forms=None, *, editing: bool = False
+) -> dict:
+    """The goals with this initiative's score and reason; when the office is editing them, a form
+    per goal (the initiative's page shows the scores, and the forms only on "Edit scores")."""
     goals = list(CouncilGoal.objects.active())
     existing = {a.goal_id: a for a in Alignment.objects.filter(initiative=initiative)}
     can_score = permissions.can_manage_goals(request.user) and not initiative.is_archived
+    editing = editing and can_score
     forms = forms or {}
     rows = []
     for goal in goals:
         alignment = existing.get(goal.pk)
         form = None
-        if can_score:
+        if editing:
             form = forms.get(goal.pk) or AlignmentForm(
                 instance=alignment,
                 prefix=f"g{goal.pk}",
                 initial=None if alignment else {"score": 0},
             )
         rows.append({"goal": goal, "alignment": alignment, "form": form})
-    return {"alignment_rows": rows, "can_score": can_score, "initiative": initiative}
+    return {
+        "alignment_rows": rows,
+        "can_score": can_score,
+        "editing": editing,
+        "initiative": initiative,
+    }
+
+
+def _scorable(request: HttpRequest, ref: str) -> Initiative:
+    require(permissions.can_view(request.user))
+    initiative = get_object_or_404(permissions.visible_to(request.user), ref=ref)
+    require(permissions.can_manage_goals(request.user) and not initiative.is_archived)
+    return initiative
+
+
+@require_GET
+@login_required
+def alignment_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    """The office's score forms for one initiative: swapped into its page, or a page of its own."""
+    initiative = _scorable(request, ref)
+    context = alignment_context(request, initiative, editing=True)
+    if wants_fragment(request, "goals"):
+        return render(request, "portfolio/_alignment.html#goal-scores", context)
+    return render(request, "portfolio/alignment_edit.html", context)
 
 
 @require_POST
 @login_required
 def alignment_set(request: HttpRequest, ref: str, goal_pk: int) -> HttpResponse:
-    require(permissions.can_view(request.user))
-    initiative = get_object_or_404(permissions.visible_to(request.user), ref=ref)
-    require(permissions.can_manage_goals(request.user) and not initiative.is_archived)
+    initiative = _scorable(request, ref)
     goal = get_object_or_404(CouncilGoal, pk=goal_pk, active=True)
     alignment = Alignment.objects.filter(initiative=initiative, goal=goal).first()
     form = AlignmentForm(request.POST, instance=alignment, prefix=f"g{goal.pk}")
@@ -114,6 +140,8 @@ def alignment_set(request: HttpRequest, ref: str, goal_pk: int) -> HttpResponse:
     elif not request.htmx:
         messages.error(request, _("The score must be a whole number from 0 to 5."))
         return redirect(f"{initiative.get_absolute_url()}#goals")
-    context = alignment_context(request, initiative, {goal.pk: form} if form else None)
+    context = alignment_context(
+        request, initiative, {goal.pk: form} if form else None, editing=True
+    )
     context["saved_goal"] = goal.pk if status == 200 else None
     return render(request, "portfolio/_alignment.html#goal-scores", context, status=status)

@@ -20,6 +20,40 @@ def test_a_head_edits_the_title_and_sees_it_on_the_detail_page(
     expect(page.locator("h1")).to_contain_text("Skolmjölksroboten 2.0")
     expect(page.locator(".messages")).to_have_text(shown("Your changes were saved."))
     assert Initiative.objects.get(pk=own_initiative.pk).title == "Skolmjölksroboten 2.0"
+
+    # The change history is loaded when opened, here from the keyboard.
+    history = page.locator("#change-history")
+    expect(history).not_to_contain_text("Skolmjölksroboten 2.0")
+    page.wait_for_load_state("load")  # htmx starts once the deferred scripts have run
+    mark_window(page)
+    page.get_by_text(shown("Show who changed what, and when")).focus()
+    page.keyboard.press("Enter")
+    expect(history.locator("ol.history li").first).to_contain_text(head.get_full_name())
+    expect(history.locator("table").first).to_contain_text("Skolmjölksroboten 2.0")
+    assert_not_reloaded(page)
+    assert console_errors == []
+
+
+def test_a_head_opens_the_update_form_and_posts_an_update_without_a_page_load(
+    log_in, page: Page, console_errors, head, own_initiative
+):
+    log_in(head)
+    page.goto(f"/initiatives/{own_initiative.ref}/")
+    section = page.locator("#progress-updates")
+    expect(section.locator("textarea")).to_have_count(0)  # the form comes when opened
+    mark_window(page)
+
+    section.get_by_text(shown("Post a progress update")).click()
+    section.locator("#id_summary").fill("Upphandlingen klar.")
+    section.locator("input[name=health][value=amber]").check()
+    section.get_by_role("button", name=shown("Post update")).click()
+
+    expect(section.locator(".posted")).to_have_text(shown("Update posted."))
+    expect(section.locator("ol.timeline li")).to_have_count(1)
+    expect(section.locator("ol.timeline li").first).to_contain_text("Upphandlingen klar.")
+    expect(page.locator("section#progress-updates")).to_have_count(1)  # swapped, not nested
+    assert_not_reloaded(page)
+    assert own_initiative.progress_updates.get().summary == "Upphandlingen klar."
     assert console_errors == []
 
 

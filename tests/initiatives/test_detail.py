@@ -64,7 +64,7 @@ def test_the_detail_page_runs_the_same_queries_for_5_and_200_initiatives(
     add_benefit(target, 2)
     client = client_for(office)
     client.get(url(target))
-    with django_assert_num_queries(17) as first:
+    with django_assert_num_queries(12) as first:
         client.get(url(target))
     fill(195)
     for n in range(3):
@@ -103,7 +103,14 @@ def test_an_invalid_inline_update_keeps_the_input_and_says_why(client_for, head,
 def test_the_update_form_offers_the_three_statuses_with_none_checked(
     client_for, head, own_initiative
 ):
-    html = client_for(head).get(url(own_initiative)).content.decode()
+    html = (
+        client_for(head)
+        .get(
+            reverse("initiatives:progress_update", args=[own_initiative.ref]),
+            headers={"HX-Request": "true", "HX-Target": "update-form"},
+        )
+        .content.decode()
+    )
     radios = re.findall(r'<input type="radio" name="health"[^>]*>', html)
     assert [re.search(r'value="([^"]*)"', radio).group(1) for radio in radios] == [
         "green",
@@ -112,3 +119,33 @@ def test_the_update_form_offers_the_three_statuses_with_none_checked(
     ]
     assert not any("checked" in radio for radio in radios)
     assert all("required" in radio for radio in radios)
+
+
+def test_the_update_and_lesson_forms_are_loaded_when_opened(client_for, head, own_initiative):
+    client = client_for(head)
+    update_url = reverse("initiatives:progress_update", args=[own_initiative.ref])
+    lesson_url = reverse("initiatives:lesson_create", args=[own_initiative.ref])
+    page = client.get(url(own_initiative)).text
+    assert 'name="summary"' not in page and 'name="text"' not in page
+    assert f'hx-get="{update_url}"' in page and f'hx-get="{lesson_url}"' in page
+    for form_url, target, section, field in [
+        (update_url, "update-form", "#progress-updates", 'name="summary"'),
+        (lesson_url, "lesson-form", "#lessons", 'name="text"'),
+    ]:
+        fragment = client.get(form_url, headers={"HX-Request": "true", "HX-Target": target})
+        assert fragment.text.lstrip().startswith(f'<form id="{target}"')
+        assert f'hx-target="{section}"' in fragment.text and field in fragment.text
+        # Without JavaScript: the same form as a page, posting the ordinary way.
+        whole = client.get(form_url)
+        assert "<html" in whole.text and field in whole.text and "hx-post" not in whole.text
+
+
+def test_a_refused_update_comes_back_open_on_the_page_with_what_was_typed(
+    client_for, head, own_initiative
+):
+    response = client_for(head).post(
+        reverse("initiatives:progress_update", args=[own_initiative.ref]),
+        {"date": "2026-11-01", "health": "purple", "summary": "Typed text"},
+    )
+    assert response.status_code == 422
+    assert "<details open" in response.text and "Typed text" in response.text

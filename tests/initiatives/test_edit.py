@@ -132,8 +132,40 @@ def test_every_edit_is_in_the_change_history_with_who_and_what(client_for, head,
         ("Title", "Skolmjölksroboten", "Skolmjölk-RPA"),
         ("Tags", "—", "RPA, skola"),
     }
-    response = client_for(head).get(own_initiative.get_absolute_url())
-    assert "Skolmjölk-RPA" in response.text and "Change history" in response.text
+    history_url = reverse("initiatives:history", args=[own_initiative.ref])
+    page = client_for(head).get(own_initiative.get_absolute_url()).text
+    assert "Change history" in page and f'href="{history_url}"' in page
+    assert "Skolmjölksroboten" not in page  # the old title: the history is loaded on demand
+    response = client_for(head).get(history_url)
+    assert "Skolmjölksroboten" in response.text and "Skolmjölk-RPA" in response.text
+    assert "<html" in response.text
+    fragment = client_for(head).get(
+        history_url, headers={"HX-Request": "true", "HX-Target": "change-history"}
+    )
+    assert fragment.text.lstrip().startswith('<div id="change-history">')
+    assert "Skolmjölksroboten" in fragment.text and "<html" not in fragment.text
+
+
+def test_the_change_history_runs_the_same_queries_however_long_it_is(
+    client_for, head, own_initiative, django_assert_num_queries
+):
+    client = client_for(head)
+    history_url = reverse("initiatives:history", args=[own_initiative.ref])
+
+    def edit(times):
+        for n in range(times):
+            own_initiative.refresh_from_db()
+            client.post(edit_url(own_initiative), form_data(own_initiative, title=f"Titel {n}"))
+
+    edit(2)
+    client.get(history_url)
+    with django_assert_num_queries(9) as first:
+        assert client.get(history_url).status_code == 200
+    count = len(first)  # now: the next request empties the connection's query log
+    edit(20)
+    with django_assert_num_queries(count):
+        response = client.get(history_url)
+    assert "Titel 19" in response.text
 
 
 def test_creating_generates_a_ref_when_left_blank(client_for, office, own_department):

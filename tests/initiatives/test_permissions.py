@@ -37,8 +37,13 @@ READERS = {"office", "head", "executive"}
 #  post data). "head" is allowed only where the initiative is in the head's own department.
 ACTIONS = [
     ("detail", "get", "initiatives:detail", READERS, READERS, 200, None),
+    ("change history", "get", "initiatives:history", READERS, READERS, 200, None),
+    ("goal score forms", "get", "portfolio:alignment_edit", {"office"}, {"office"}, 200, None),
     ("edit form", "get", "initiatives:edit", {"office", "head"}, {"office"}, 200, None),
     ("stage form", "get", "initiatives:stage", {"office", "head"}, {"office"}, 200, None),
+    ("progress update form", "get", "initiatives:progress_update", {"office", "head"}, {"office"},
+     200, None),
+    ("lesson form", "get", "initiatives:lesson_create", {"office", "head"}, {"office"}, 200, None),
     ("progress update", "post", "initiatives:progress_update", {"office", "head"}, {"office"}, 302,
      {"date": "2026-11-01", "health": "amber", "summary": "Delayed by procurement."}),
     ("lesson", "post", "initiatives:lesson_create", {"office", "head"}, {"office"}, 302,
@@ -154,9 +159,10 @@ def test_archived_initiatives_are_hidden_from_everyone_but_the_office(
     client_for, users, office, own_initiative, role
 ):
     client_for(office).post(reverse("initiatives:archive", args=[own_initiative.ref]))
-    url = reverse("initiatives:detail", args=[own_initiative.ref])
-    assert client_for(users[role]).get(url).status_code == 404
-    assert client_for(office).get(url).status_code == 200
+    for name in ("initiatives:detail", "initiatives:history"):
+        url = reverse(name, args=[own_initiative.ref])
+        assert client_for(users[role]).get(url).status_code == 404
+        assert client_for(office).get(url).status_code == 200
 
 
 def test_nobody_can_edit_an_archived_initiative_until_restored(client_for, office, own_initiative):

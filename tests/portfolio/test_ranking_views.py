@@ -309,6 +309,37 @@ def test_the_ranking_runs_the_same_queries_for_5_and_200_initiatives(
 
 def test_the_office_form_shows_the_saved_score(client_for, office, goals, own_initiative):
     score(own_initiative, goals[0], 4, "Saved")
-    response = client_for(office).get(own_initiative.get_absolute_url())
+    response = client_for(office).get(
+        reverse("portfolio:alignment_edit", args=[own_initiative.ref])
+    )
     row = next(r for r in response.context["alignment_rows"] if r["goal"] == goals[0])
     assert row["form"]["score"].value() == 4
+
+
+def test_the_initiative_page_shows_the_scores_and_the_forms_only_on_edit_scores(
+    client_for, office, goals, own_initiative
+):
+    score(own_initiative, goals[0], 4, "Jämlik service")
+    edit_url = reverse("portfolio:alignment_edit", args=[own_initiative.ref])
+    page = client_for(office).get(own_initiative.get_absolute_url())
+    assert page.context["can_score"] is True and page.context["editing"] is False
+    assert all(row["form"] is None for row in page.context["alignment_rows"])
+    assert f'href="{edit_url}"' in page.text and "Jämlik service" in page.text
+
+    fragment = client_for(office).get(
+        edit_url, headers={"HX-Request": "true", "HX-Target": "goals"}
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<section id="goals"')
+    assert fragment.text.count("<form") == len(goals)
+    assert "<html" not in fragment.text
+    # Without JavaScript the same forms come as a page of their own.
+    whole = client_for(office).get(edit_url)
+    assert "<html" in whole.text and whole.text.count("<form") >= len(goals)
+
+
+def test_nobody_scores_an_archived_initiative(client_for, office, goals, own_initiative):
+    client_for(office).post(reverse("initiatives:archive", args=[own_initiative.ref]))
+    edit_url = reverse("portfolio:alignment_edit", args=[own_initiative.ref])
+    assert client_for(office).get(edit_url).status_code == 403
+    assert 'href="' + edit_url not in client_for(office).get(own_initiative.get_absolute_url()).text
