@@ -58,8 +58,7 @@ def prepare(n: int, users: int, seed: int) -> tuple[list[list[str]], list[str]]:
     call_command("migrate", verbosity=0)
     counts = seed_synthetic(n, seed=seed)
     if counts["initiatives"]:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        db.settle(connection)
     departments = list(Department.objects.order_by("code"))
     accounts = []
     for number in range(1, users + 1):

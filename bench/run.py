@@ -319,10 +319,7 @@ def run(args) -> dict:
         counts = seed_synthetic(n, seed=args.seed)
         seconds = time.perf_counter() - started
         if vendor == "postgresql":
-            # A freshly bulk-loaded table has no statistics until autovacuum gets to it;
-            # production tables have them. Analyse so the plans are the ones production gets.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            db.settle(connection)
         print(f"  N = {n:,}: seeded {counts['initiatives']:,} initiatives, "
               f"{counts['benefits']:,} benefits, {counts['measurements']:,} measurements in "
               f"{seconds:.1f} s", flush=True)  # fmt: skip
