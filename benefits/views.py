@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from benefits import services
 from benefits.forms import (
@@ -21,7 +21,7 @@ from benefits.forms import (
 from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import Initiative
 from portfolio import charts, permissions
-from portfolio.htmx import page_or_fragment
+from portfolio.htmx import page_or_fragment, wants_fragment
 from portfolio.permissions import require
 
 
@@ -48,8 +48,8 @@ def benefit_cards(
             "measurements": by_benefit[benefit.pk],
             "chart": charts.benefit_chart(benefit, by_benefit[benefit.pk]),
             "rows": charts.chart_rows(benefit, by_benefit[benefit.pk]),
-            "form": forms.get(benefit.pk)
-            or (MeasurementForm(benefit=benefit, prefix=f"m{benefit.pk}") if can_edit else None),
+            # A blank form is loaded when opened (measurement_create, GET); a posted one is here.
+            "form": forms.get(benefit.pk),
             "can_edit": can_edit,
         }
         for benefit in benefits
@@ -100,11 +100,17 @@ def benefit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
     benefit = _get_benefit(request, pk)
     require(permissions.can_edit_benefit(request.user, benefit))
+    if request.method == "GET":
+        # The blank form: into the benefit's card when opened there, or as a page of its own.
+        context = {"benefit": benefit, "form": MeasurementForm(benefit=benefit, prefix=f"m{pk}")}
+        if wants_fragment(request, f"measure-{pk}"):
+            return render(request, "benefits/_measurement_form.html", context)
+        return render(request, "benefits/measurement_form.html", {**context, "standalone": True})
     from_check_in = request.POST.get("from") == "check-in"
     form = MeasurementForm(request.POST, benefit=benefit, prefix=f"m{benefit.pk}")
     status = 422

@@ -79,6 +79,34 @@ def test_recording_a_measurement_follows_the_matrix(client_for, users, benefits,
     assert Measurement.objects.filter(benefit=benefit).exists() == (role in allowed)
 
 
+@pytest.mark.parametrize("department", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
+def test_opening_the_measurement_form_follows_the_matrix(
+    client_for, users, benefits, role, department
+):
+    benefit = benefits[department]
+    allowed = {"office", "head"} if department == "own" else {"office"}
+    response = client_for(users[role]).get(
+        reverse("benefits:measurement_create", args=[benefit.pk])
+    )
+    assert response.status_code == expected(role, allowed, 200)
+
+
+def test_the_measurement_form_is_loaded_into_the_card_when_opened(client_for, head, benefits):
+    benefit = benefits["own"]
+    url = reverse("benefits:measurement_create", args=[benefit.pk])
+    client = client_for(head)
+    page = client.get(benefit.initiative.get_absolute_url()).text
+    assert f'name="m{benefit.pk}-value"' not in page and f'hx-get="{url}"' in page
+    fragment = client.get(url, headers={"HX-Request": "true", "HX-Target": f"measure-{benefit.pk}"})
+    assert fragment.text.lstrip().startswith(f'<form id="measure-{benefit.pk}"')
+    assert f'hx-target="#benefit-{benefit.pk}"' in fragment.text
+    assert f'name="m{benefit.pk}-value"' in fragment.text and "<html" not in fragment.text
+    whole = client.get(url)  # without JavaScript: a page, posting the ordinary way
+    assert "<html" in whole.text and "hx-post" not in whole.text
+    assert f'name="m{benefit.pk}-value"' in whole.text
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_office_sets_the_hourly_rate(client_for, users, role):
     response = client_for(users[role]).post(reverse("benefits:settings"), {"hourly_rate": "500"})

@@ -48,8 +48,10 @@ def wait_for_charts(page: Page) -> None:
 
 
 def wcag_violations(page: Page) -> list[dict]:
-    # Open every <details> first, so the forms folded inside them are scanned too.
+    # Open every <details> first, so the forms folded inside them are scanned too; those the
+    # page loads when opened (htmx) are in once the network is quiet.
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.wait_for_load_state("networkidle")
     return without_known_app_bugs(axe.run(page, options=WCAG_21_AA).response["violations"])
 
 

@@ -54,6 +54,7 @@ def test_a_head_records_a_measurement_inline_and_the_card_and_chart_are_swapped(
     expect(card.locator("[data-testid=realisation-rate]")).to_have_text("25\u00a0%")
     mark_window(page)
 
+    card.get_by_text(shown("Record a measurement")).click()  # loads the form
     card.locator(f"#id_m{hours.pk}-date").fill(days_ago(10).isoformat())
     card.locator(f"#id_m{hours.pk}-value").fill("300")
     card.locator(f"#id_m{hours.pk}-note").fill("Counted in the time reports.")
@@ -84,6 +85,7 @@ def test_a_measurement_before_the_baseline_shows_the_error_inline_and_keeps_the_
     mark_window(page)
     too_early = hours.baseline_date - dt.timedelta(days=1)
 
+    card.get_by_text(shown("Record a measurement")).click()
     card.locator(f"#id_m{hours.pk}-date").fill(too_early.isoformat())
     card.locator(f"#id_m{hours.pk}-value").fill("123.5")
     card.get_by_role("button", name=shown("Save measurement")).click()
@@ -149,12 +151,13 @@ def test_the_benefit_pages_have_no_wcag_violations(log_in, page: Page, office, p
 
     page.goto(f"/initiatives/{schools.ref}/")
     wait_for_charts(page)
-    page.locator(f"#benefit-{hours.pk} details summary").click()  # "Show the numbers"
-    expect(page.locator(f"#benefit-{hours.pk} details table")).to_be_visible()
+    page.locator(f"#benefit-{hours.pk} figure details summary").click()  # "Show the numbers"
+    expect(page.locator(f"#benefit-{hours.pk} figure details table")).to_be_visible()
     scan(page, f"initiative with a benefit and its chart /initiatives/{schools.ref}/", found)
 
     # The inline measurement form, back with an error and swapped in by htmx.
     card = page.locator(f"#benefit-{hours.pk}")
+    # The scan opened "Record a measurement", which loaded the form; a click would close it.
     card.locator(f"#id_m{hours.pk}-value").fill("")
     card.get_by_role("button", name=shown("Save measurement")).click()
     expect(card.locator(".error-summary")).to_be_visible()
