@@ -20,9 +20,10 @@ N = 100 and N = 10,000 initiatives, in a bench database of its own. Each page is
 process with django.test.Client as a logged-in office user (a superuser, so the admin works):
 2 warm-up requests, 1 request under CaptureQueriesContext for the query count, then the timed
 requests (time.perf_counter around client.get). *Server time* is everything Django does for the
-request: middleware, session save, view, queries, template; *CPU* is the process time of the
-same requests (the machine is shared, so wall time also holds time spent waiting for a core; on
-SQLite CPU includes the database's work, on PostgreSQL the server's work is not in it).
+request: middleware, session (written at most once a minute), view, queries, template; *CPU* is
+the process time of the same requests (the machine is shared, so wall time also holds time spent
+waiting for a core; on SQLite CPU includes the database's work, on PostgreSQL the server's work
+is not in it).
 *Floor*: a raw SQL fetch of the rows the page needs (bench/floors.py), timed the same way.
 *Peer*: the Django admin changelist of initiatives on the same data in the same run.
 Ratios are page median ÷ floor median and page median ÷ peer median.
