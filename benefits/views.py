@@ -123,10 +123,9 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
         form, status = None, 200
     elif not request.htmx:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
+        # Without JavaScript: the form as a page of its own, with the reasons and what was typed.
+        context = {"benefit": benefit, "form": form, "standalone": True}
+        return render(request, "benefits/measurement_form.html", context, status=422)
     forms = {benefit.pk: form} if form else {}
     if from_check_in:
         item = due_benefit_items(Benefit.objects.filter(pk=benefit.pk), forms)[0]

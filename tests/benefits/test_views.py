@@ -145,19 +145,22 @@ def test_a_measurement_added_inline_updates_the_figures_and_the_chart(client_for
         ("yesterday", "Enter a valid date"),
     ],
 )
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "no-javascript"])
 def test_a_bad_measurement_is_refused_with_the_reason_and_the_input_kept(
-    client_for, head, benefits, date, message
+    client_for, head, benefits, date, message, htmx
 ):
     benefit = benefits["own"]
     prefix = f"m{benefit.pk}"
     response = client_for(head).post(
         reverse("benefits:measurement_create", args=[benefit.pk]),
         {f"{prefix}-date": date, f"{prefix}-value": "123.5", f"{prefix}-note": "typed note"},
-        headers={"HX-Request": "true", "HX-Target": f"benefit-{benefit.pk}"},
+        headers={"HX-Request": "true", "HX-Target": f"benefit-{benefit.pk}"} if htmx else {},
     )
     assert response.status_code == 422
     assert message in response.text
-    assert "typed note" in response.text
+    assert "typed note" in response.text and 'value="123.5"' in response.text
+    assert ("<html" in response.text) is not htmx
+    assert not Measurement.objects.filter(benefit=benefit, note="typed note").exists()
     assert not Measurement.objects.exists()
 
 
