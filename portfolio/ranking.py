@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -34,11 +34,7 @@ class Candidates:
     goals: list[CouncilGoal]
     columns: dict[str, list]  # FIELDS → one value per candidate, ordered by title
     alignment: np.ndarray  # (candidates × goals), 0–5, missing = 0
-    tie_keys: np.ndarray = field(default=None)  # ties within a score go by title, case-blind
-
-    def __post_init__(self):
-        if self.tie_keys is None:
-            self.tie_keys = prioritisation.tie_keys(self.columns["title"])
+    tie_keys: np.ndarray  # ties within a score go by title, case-blind (prioritisation.tie_keys)
 
     def __len__(self) -> int:
         return len(self.columns["id"])
@@ -49,14 +45,6 @@ class Candidates:
         row["stage_label"] = str(Stage(row["stage"]).label)
         row["expected_sek"] = None
         return row
-
-    @property
-    def rows(self) -> list[dict]:
-        return [self.row(index) for index in range(len(self))]
-
-    @property
-    def ids(self) -> np.ndarray:
-        return np.asarray(self.columns["id"], dtype=np.int64)
 
     @property
     def titles(self) -> list[str]:
@@ -82,7 +70,8 @@ def load_candidates(initiatives, goals: list[CouncilGoal]) -> Candidates:
     try:
         sql, params = initiatives.query.sql_with_params()
     except EmptyResultSet:
-        return Candidates(goals, {name: [] for name in FIELDS}, np.zeros((0, len(goals))))
+        empty = {name: [] for name in FIELDS}
+        return Candidates(goals, empty, np.zeros((0, len(goals))), np.zeros(0, dtype=np.int64))
     digest = hashlib.sha256(repr((sql, params, goal_ids)).encode()).hexdigest()
     columns, alignment, tie_keys = cached(
         f"candidates:{digest}", lambda: _fetch(initiatives, goal_ids)
