@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -66,9 +66,10 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         or permissions.can_propose_stage(user, initiative),
         "can_decide": permissions.can_decide_stage(user),
         "can_archive": permissions.can_archive(user, initiative),
-        # The blank forms are loaded when opened (entry_form); a posted one comes back here.
+        # The blank forms are loaded when opened (_entry_form); a posted one comes back here.
         "update_form": forms.get("update_form"),
-        "lesson_form": forms.get("lesson_form"),
+        "update_entry": entry_form(initiative, "update", forms.get("update_form")),
+        "lesson_entry": entry_form(initiative, "lesson", forms.get("lesson_form")),
         "decision_form": StageDecisionForm(),
         "benefit_cards": benefit_cards(initiative, can_edit=can_edit),
         **alignment_context(request, initiative),
@@ -218,33 +219,35 @@ def stage_proposals(request: HttpRequest) -> HttpResponse:
 
 
 # The two forms an initiative's page loads when opened: (url name, section their post swaps,
-# button, heading of the page they also have for use without JavaScript).
+# button, heading: the fold-out's summary and the title of the page they also have).
 ENTRY_FORMS = {
-    "update": ("initiatives:progress_update", "progress-updates", _lazy("Post update"),
-               _lazy("Post a progress update")),
-    "lesson": ("initiatives:lesson_create", "lessons", _lazy("Save lesson"),
-               _lazy("Record a lesson")),
+    "update": ("initiatives:progress_update", "progress-updates", gettext_lazy("Post update"),
+               gettext_lazy("Post a progress update")),
+    "lesson": ("initiatives:lesson_create", "lessons", gettext_lazy("Save lesson"),
+               gettext_lazy("Record a lesson")),
 }  # fmt: skip
 
 
-def _entry_form(request: HttpRequest, initiative: Initiative, name: str, form) -> HttpResponse:
-    """A blank progress update or lesson form: into the initiative's page, or as a page."""
+def entry_form(initiative: Initiative, name: str, form=None) -> dict:
+    """What initiatives/_entry_form.html and _entry_details.html need of one of ENTRY_FORMS;
+    form is None until it is loaded, or a posted form coming back."""
     url_name, section, button, heading = ENTRY_FORMS[name]
-    context = {
-        "initiative": initiative,
+    return {
         "form": form,
         "form_id": f"{name}-form",
         "action": reverse(url_name, args=[initiative.ref]),
         "section": section,
         "button": button,
+        "heading": heading,
     }
+
+
+def _entry_form(request: HttpRequest, initiative: Initiative, name: str, form) -> HttpResponse:
+    """A blank progress update or lesson form: into the initiative's page, or as a page."""
+    context = {"initiative": initiative, "entry": entry_form(initiative, name, form)}
     if wants_fragment(request, f"{name}-form"):
         return render(request, "initiatives/_entry_form.html", context)
-    return render(
-        request,
-        "initiatives/entry_form.html",
-        {**context, "standalone": True, "heading": heading},
-    )
+    return render(request, "initiatives/entry_form.html", {**context, "standalone": True})
 
 
 @require_http_methods(["GET", "POST"])
