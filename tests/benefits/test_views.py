@@ -311,3 +311,20 @@ def test_the_check_in_lists_benefits_due_for_a_measurement(client_for, head, own
     assert posted.status_code == 200
     assert posted.text.lstrip().startswith(f'<li id="benefit-due-{due.pk}"')
     assert "Measurement due" not in posted.text
+
+
+def test_the_loaded_measurement_form_runs_a_fixed_number_of_queries(
+    client_for, head, benefits, django_assert_num_queries
+):
+    benefit = benefits["own"]
+    measure(benefit, TODAY, 10, head)
+    client = client_for(head)
+    url = reverse("benefits:measurement_create", args=[benefit.pk])
+    client.get(url)
+    with django_assert_num_queries(5) as first:
+        client.get(url, headers={"HX-Request": "true", "HX-Target": f"measure-{benefit.pk}"})
+    count = len(first)
+    for day in range(1, 30):
+        measure(benefit, TODAY - dt.timedelta(days=day), day, head)
+    with django_assert_num_queries(count):
+        client.get(url, headers={"HX-Request": "true", "HX-Target": f"measure-{benefit.pk}"})

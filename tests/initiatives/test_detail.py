@@ -149,3 +149,17 @@ def test_a_refused_update_comes_back_open_on_the_page_with_what_was_typed(
     )
     assert response.status_code == 422
     assert "<details open" in response.text and "Typed text" in response.text
+
+
+def test_the_loaded_forms_run_a_fixed_number_of_queries(
+    client_for, head, own_initiative, django_assert_num_queries
+):
+    client = client_for(head)
+    client.get(url(own_initiative))
+    headers = {"HX-Request": "true"}
+    for name, target in [("initiatives:progress_update", "update-form"),
+                         ("initiatives:lesson_create", "lesson-form")]:  # fmt: skip
+        form_url = reverse(name, args=[own_initiative.ref])
+        # session, user, role, the initiative, the departments the head may edit
+        with django_assert_num_queries(5):
+            client.get(form_url, headers={**headers, "HX-Target": target})

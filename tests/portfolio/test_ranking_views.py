@@ -343,3 +343,20 @@ def test_nobody_scores_an_archived_initiative(client_for, office, goals, own_ini
     edit_url = reverse("portfolio:alignment_edit", args=[own_initiative.ref])
     assert client_for(office).get(edit_url).status_code == 403
     assert 'href="' + edit_url not in client_for(office).get(own_initiative.get_absolute_url()).text
+
+
+def test_the_score_forms_run_the_same_queries_for_2_and_8_goals(
+    client_for, office, goals, own_initiative, django_assert_num_queries
+):
+    client = client_for(office)
+    edit_url = reverse("portfolio:alignment_edit", args=[own_initiative.ref])
+    client.get(edit_url)
+    with django_assert_num_queries(6) as first:
+        client.get(edit_url)
+    count = len(first)
+    for n in range(6):
+        goal = CouncilGoal.objects.create(title=f"Mål {n}", weight=Decimal("1"), order=10 + n)
+        score(own_initiative, goal, n % 6, f"Skäl {n}")
+    with django_assert_num_queries(count):
+        response = client.get(edit_url)
+    assert response.text.count("<form") >= 8
