@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 from django import forms
-from django.forms.renderers import Jinja2
+from django.forms.renderers import Jinja2, TemplatesSetting
+from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Department, Kind, Stage
@@ -16,9 +17,23 @@ class FormRenderer(Jinja2):
     Django ships its widget templates for Jinja2 too; they render about four times faster than
     the same templates in the Django template language, and a page with twenty-odd inline form
     fields (an initiative's page for the office) spent most of its time there.
+
+    Templates that exist only for the Django template language (the admin's widgets,
+    admin/widgets/*.html, or a third-party widget's) are rendered by the project's Django template
+    engine (settings.TEMPLATES) instead: the app's own forms stay on Jinja2, the admin works.
     """
 
     field_template_name = "forms/field.html"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fallback = TemplatesSetting()
+
+    def get_template(self, template_name: str):
+        try:
+            return super().get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.fallback.get_template(template_name)
 
 
 class RankingForm(forms.Form):
