@@ -189,3 +189,25 @@ def test_the_department_form_shows_its_members_widget_with_the_admins_wrapper(ad
     assert 'class="related-widget-wrapper"' in response.text
     assert '<select name="members"' in response.text
     assert f'<option value="{member.pk}">avdelningschef</option>' in response.text
+
+
+def test_the_admins_own_password_change_uses_our_page_and_changes_the_password(
+    admin_client_en, superuser
+):
+    # templates/registration/password_change_form.html serves the admin's page too.
+    url = reverse("admin:password_change")
+    page = admin_client_en.get(url)
+    assert page.status_code == 200
+    assert "<h1>Change password</h1>" in page.text
+    response = admin_client_en.post(
+        url,
+        {
+            "old_password": "secret-pass-123",
+            "new_password1": "a-new-Passphrase-42",
+            "new_password2": "a-new-Passphrase-42",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("admin:password_change_done")
+    superuser.refresh_from_db()
+    assert superuser.check_password("a-new-Passphrase-42")
