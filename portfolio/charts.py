@@ -1,13 +1,17 @@
 """Every plotly figure of the app, built in Python and sent to the page as JSON.
 
-One static script (static/js/charts.js) draws them; each sits beside a table of its numbers.
+Each function returns the figure as plain data (dicts, lists, str, float); the template embeds it
+with `{% figure_data %}` (Django's json_script, which escapes `<`, `>` and `&`, so no title can end
+the script block), and one static script (static/js/charts.js) draws it. Plotly's JSON is written
+directly: go.Figure's validation costs more than the query behind a chart. Each chart sits beside a
+table of its numbers.
 """
 
 from __future__ import annotations
 
-import json
+import datetime as dt
+from decimal import Decimal
 
-import plotly.graph_objects as go
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -22,7 +26,20 @@ def plotly_separators() -> str:
     return ", " if translation.get_language() == "sv" else ".,"
 
 
-def benefit_chart(benefit: Benefit, measurements: list) -> str:
+def plain(value):
+    """The figure with every Decimal as float and every date as ISO text, as plotly reads them."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def benefit_chart(benefit: Benefit, measurements: list) -> dict:
     """The planned line from baseline to target against the measured points, as JSON."""
     today = timezone.localdate()
     end = max([benefit.target_date, today, *[m.date for m in measurements]])
@@ -31,9 +48,8 @@ def benefit_chart(benefit: Benefit, measurements: list) -> str:
     if end > benefit.target_date:
         plan_x.append(end)
         plan_y.append(benefit.target_value)
-    # Written as plotly's JSON directly: go.Figure's validation costs ~15 ms a chart, and a
-    # page shows several; the browser test proves plotly.js draws this spec.
-    figure = {
+    # The browser test proves plotly.js draws this spec.
+    return {
         "data": [
             {"type": "scatter", "mode": "lines", "name": _("Plan"),
              "x": [d.isoformat() for d in plan_x], "y": [float(v) for v in plan_y],
@@ -55,7 +71,6 @@ def benefit_chart(benefit: Benefit, measurements: list) -> str:
             "font": {"family": "system-ui, sans-serif", "size": 13},
         },
     }  # fmt: skip
-    return json.dumps(figure)
 
 
 def chart_rows(benefit: Benefit, measurements: list) -> list[dict]:
@@ -74,51 +89,34 @@ LAYOUT = {
 }
 
 
-def rank_range_chart(rows: list[dict]) -> str:
+def rank_range_chart(rows: list[dict]) -> dict:
     """Each initiative's rank range (5th–95th percentile) as a horizontal bar, best at the top."""
-    labels = [row["label"] for row in rows]
-    figure = go.Figure(
-        go.Bar(
-            y=labels,
-            x=[row["high"] - row["low"] + 0.8 for row in rows],
-            base=[row["low"] - 0.4 for row in rows],
-            orientation="h",
-            marker={"color": BRAND},
-            hovertemplate="%{y}<extra></extra>",
-            name=_("Rank range"),
-        )
-    )
-    figure.update_layout(
+    return _figure(
+        [{"type": "bar", "orientation": "h", "name": _("Rank range"),
+          "y": [row["label"] for row in rows],
+          "x": [row["high"] - row["low"] + 0.8 for row in rows],
+          "base": [row["low"] - 0.4 for row in rows],
+          "marker": {"color": BRAND}, "hovertemplate": "%{y}<extra></extra>"}],
         height=max(240, 24 * len(rows) + 80),
         xaxis={"title": {"text": _("Rank (5th–95th percentile)")}, "rangemode": "tozero"},
         yaxis={"autorange": "reversed", "automargin": True},
-        separators=plotly_separators(),
-        **LAYOUT,
-    )
-    return figure.to_json()
+    )  # fmt: skip
 
 
-def frontier_chart(points: list[tuple[int, float]], budget: int | None) -> str:
+def frontier_chart(points: list[tuple[int, float]], budget: int | None) -> dict:
     """The best achievable summed score for each budget level."""
-    figure = go.Figure(
-        go.Scatter(
-            x=[b for b, _score in points],
-            y=[score for _b, score in points],
-            mode="lines+markers",
-            line={"color": BRAND, "shape": "hv"},
-            name=_("Best achievable score"),
-        )
-    )
+    shapes = []
     if budget is not None:
-        figure.add_vline(x=budget, line_dash="dash", line_color="#4a5360")
-    figure.update_layout(
-        height=300,
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": budget, "x1": budget,
+                       "y0": 0, "y1": 1, "line": {"color": PLAN, "dash": "dash"}})  # fmt: skip
+    return _figure(
+        [{"type": "scatter", "mode": "lines+markers", "name": _("Best achievable score"),
+          "x": [b for b, _score in points], "y": [score for _b, score in points],
+          "line": {"color": BRAND, "shape": "hv"}}],
+        height=300, shapes=shapes,
         xaxis={"title": {"text": _("Budget (SEK)")}},
         yaxis={"title": {"text": _("Summed strategic score")}},
-        separators=plotly_separators(),
-        **LAYOUT,
-    )
-    return figure.to_json()
+    )  # fmt: skip
 
 
 STAGE_COLOURS = {
@@ -131,15 +129,13 @@ STAGE_COLOURS = {
 REALISED = "#1d6b35"
 
 
-def _figure(traces: list[dict], **layout) -> str:
-    """plotly's JSON written directly: go.Figure's validation costs more than the whole query."""
-    return json.dumps(
-        {"data": traces, "layout": {**LAYOUT, "separators": plotly_separators(), **layout}},
-        default=str,
+def _figure(traces: list[dict], **layout) -> dict:
+    return plain(
+        {"data": traces, "layout": {**LAYOUT, "separators": plotly_separators(), **layout}}
     )
 
 
-def stage_funnel(by_stage: list[tuple[str, str, int]]) -> str:
+def stage_funnel(by_stage: list[tuple[str, str, int]]) -> dict:
     return _figure(
         [{"type": "funnel", "y": [label for _v, label, _n in by_stage],
           "x": [count for _v, _l, count in by_stage], "textinfo": "value",
@@ -148,7 +144,7 @@ def stage_funnel(by_stage: list[tuple[str, str, int]]) -> str:
     )  # fmt: skip
 
 
-def expected_vs_realised(rows: list[dict]) -> str:
+def expected_vs_realised(rows: list[dict]) -> dict:
     labels = [row["label"] for row in rows]
     return _figure(
         [{"type": "bar", "name": _("Expected SEK/year"), "x": labels,
@@ -160,7 +156,7 @@ def expected_vs_realised(rows: list[dict]) -> str:
     )  # fmt: skip
 
 
-def planned_vs_realised(points: list[dict]) -> str:
+def planned_vs_realised(points: list[dict]) -> dict:
     months = [p["month"].isoformat() for p in points]
     return _figure(
         [{"type": "scatter", "mode": "lines", "name": _("Planned"), "x": months,
@@ -172,7 +168,7 @@ def planned_vs_realised(points: list[dict]) -> str:
     )  # fmt: skip
 
 
-def score_bubbles(rows: list[dict], stage_labels: dict[str, str], url_for) -> str:
+def score_bubbles(rows: list[dict], stage_labels: dict[str, str], url_for) -> dict:
     """Strategic score against expected SEK/year; bubble area ∝ budget, colour = stage."""
     largest = max((float(r["budget"] or 0) for r in rows), default=0) or 1
     # One reverse() for all the links: the ref goes where the placeholder is.

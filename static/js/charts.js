@@ -1,5 +1,6 @@
-// Draws every plotly figure the server embedded as JSON: <script type="application/json"
-// data-chart="ID"> next to <div id="ID">. Runs on load and after every htmx swap.
+// Draws every plotly figure the server embedded as JSON: <div class="chart" id="ID"> and, beside
+// it, <script id="ID-data" type="application/json"> (Django's json_script). Runs on load and after
+// every htmx swap.
 (function () {
   var swedish = {
     moduleType: "locale",
@@ -38,10 +39,10 @@
       registered = true;
     }
     var locale = document.documentElement.lang === "sv" ? "sv" : "en";
-    var scripts = (root || document).querySelectorAll("script[data-chart]");
-    scripts.forEach(function (script) {
-      var target = document.getElementById(script.getAttribute("data-chart"));
-      if (!target) {
+    var charts = (root || document).querySelectorAll("div.chart[id]");
+    charts.forEach(function (target) {
+      var script = document.getElementById(target.id + "-data");
+      if (!script) {
         return;
       }
       var figure = JSON.parse(script.textContent);

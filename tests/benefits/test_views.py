@@ -132,7 +132,9 @@ def test_a_measurement_added_inline_updates_the_figures_and_the_chart(client_for
     assert response.text.lstrip().startswith(f'<article id="benefit-{benefit.pk}"')
     assert "75 %" in response.text.replace("\xa0", " ")  # 300 of 400
     chart = json.loads(
-        response.text.split('data-chart="chart-')[1].split(">", 1)[1].split("</script>")[0]
+        response.text.split(f'<script id="chart-{benefit.pk}-data"')[1]
+        .split(">", 1)[1]
+        .split("</script>")[0]
     )
     assert chart["data"][1]["y"] == [300.0]
 
@@ -194,7 +196,8 @@ def test_the_detail_page_shows_the_benefits_with_their_charts(
     measure(benefits["own"], TODAY, 100, head)
     response = client_for(executive).get(benefits["own"].initiative.get_absolute_url())
     assert "Freed staff hours" in response.text
-    assert 'data-chart="chart-' in response.text
+    pk = benefits["own"].pk
+    assert f'<script id="chart-{pk}-data" type="application/json">' in response.text
     assert "vendor/plotly.min.js" in response.text
     assert "25 %" in response.text.replace("\xa0", " ")
 
