@@ -7,10 +7,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-# Paths anyone may reach: the login page itself, the language switch, static files and the health
-# check a load balancer calls. The JSON API authenticates every request itself (session or token)
-# and answers 401 in JSON rather than redirecting a script to a login page.
-PUBLIC_PREFIXES = ("/accounts/login/", "/i18n/", "/static/", "/healthz", "/api/v1/")
+# Paths anyone may reach: the accounts pages (login, and the password reset link; Django's own views
+# there that need a user, such as the password change, require login themselves), the language
+# switch, static files and the health check a load balancer calls. The JSON API authenticates every
+# request itself (session or token) and answers 401 in JSON rather than redirecting a script to a
+# login page.
+PUBLIC_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/api/v1/")
 
 
 class LanguageMiddleware:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portfolio.security.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portfolio.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +149,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "portfolio.security.axes_username"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
