@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 PREFIX_LENGTH = 8
 # Writing last_used_at on every request would turn each read into a write; once a minute is enough
@@ -54,6 +55,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
+    # Who created or revoked a token, and when; the hash stays out of the history, and so does the
+    # once-a-minute use stamp (it would be a history row a minute per token in use).
+    history = HistoricalRecords(excluded_fields=["token_hash", "last_used_at"])
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:

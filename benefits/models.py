@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import (
     Case,
@@ -28,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from benefits.expressions import DayNumber, Divide, day_number
+from initiatives import limits
 from initiatives.models import Initiative
 
 MONEY = DecimalField(max_digits=20, decimal_places=4)
@@ -75,6 +77,7 @@ class PortfolioSetting(models.Model):
         max_digits=10,
         decimal_places=2,
         default=Decimal("450"),
+        validators=[MinValueValidator(0), MaxValueValidator(100_000)],
         help_text=_("What one freed staff hour is worth when time is valued in kronor."),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -248,16 +251,21 @@ class Benefit(models.Model):
         choices=Frequency.choices,
         default=Frequency.QUARTERLY,
     )
-    baseline_value = models.DecimalField(_("baseline value"), max_digits=16, decimal_places=4)
-    baseline_date = models.DateField(_("baseline date"))
-    target_value = models.DecimalField(_("target value"), max_digits=16, decimal_places=4)
-    target_date = models.DateField(_("target date"))
+    baseline_value = models.DecimalField(
+        _("baseline value"), max_digits=16, decimal_places=4, validators=limits.indicator_bounds
+    )
+    baseline_date = models.DateField(_("baseline date"), validators=limits.date_window)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=16, decimal_places=4, validators=limits.indicator_bounds
+    )
+    target_date = models.DateField(_("target date"), validators=limits.date_window)
     sek_per_unit = models.DecimalField(
         _("SEK per unit and year"),
         max_digits=14,
         decimal_places=2,
         null=True,
         blank=True,
+        validators=limits.sek_per_unit_bounds,
         help_text=_("What one unit of improvement is worth per year. Leave empty if not money."),
     )
     valued_at_hourly_rate = models.BooleanField(
@@ -370,8 +378,10 @@ class Measurement(models.Model):
     benefit = models.ForeignKey(
         Benefit, on_delete=models.CASCADE, related_name="measurements", verbose_name=_("benefit")
     )
-    date = models.DateField(_("date"), default=timezone.localdate)
-    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    date = models.DateField(_("date"), default=timezone.localdate, validators=limits.happened)
+    value = models.DecimalField(
+        _("value"), max_digits=16, decimal_places=4, validators=limits.indicator_bounds
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from initiatives import limits
+
 REF_VALIDATOR = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{1,30}$",
     _("Use capital letters, digits and hyphens, for example DIG-2026-014."),
@@ -28,6 +30,8 @@ class Department(models.Model):
         related_name="departments",
         verbose_name=_("members"),
     )
+
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         ordering = ["name"]
@@ -150,15 +154,25 @@ class Initiative(models.Model):
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=Outcome.choices, blank=True, default=""
     )
-    planned_start = models.DateField(_("planned start"), null=True, blank=True)
-    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    planned_start = models.DateField(
+        _("planned start"), null=True, blank=True, validators=limits.date_window
+    )
+    planned_end = models.DateField(
+        _("planned end"), null=True, blank=True, validators=limits.date_window
+    )
     budget = models.PositiveBigIntegerField(
-        _("budget (SEK)"), null=True, blank=True, help_text=_("One-off cost in kronor.")
+        _("budget (SEK)"),
+        null=True,
+        blank=True,
+        validators=limits.amount_bounds,
+        help_text=_("One-off cost in kronor."),
     )
     running_cost = models.PositiveBigIntegerField(
-        _("running cost (SEK/year)"), null=True, blank=True
+        _("running cost (SEK/year)"), null=True, blank=True, validators=limits.amount_bounds
     )
-    cost_to_date = models.PositiveBigIntegerField(_("cost to date (SEK)"), null=True, blank=True)
+    cost_to_date = models.PositiveBigIntegerField(
+        _("cost to date (SEK)"), null=True, blank=True, validators=limits.amount_bounds
+    )
     must_do = models.BooleanField(
         _("must do"),
         default=False,
@@ -264,6 +278,9 @@ class StageChange(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
 
+    # Proposals are decided (status, decided_by/at, comment) after they are made: keep who and when.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-proposed_at", "-id"]
         verbose_name = _("stage change")
@@ -281,7 +298,7 @@ class ProgressUpdate(models.Model):
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="progress_updates"
     )
-    date = models.DateField(_("date"), default=timezone.localdate)
+    date = models.DateField(_("date"), default=timezone.localdate, validators=limits.happened)
     health = models.CharField(_("health"), max_length=10, choices=Health.choices)
     summary = models.TextField(_("what happened"))
     next_steps = models.TextField(_("next steps"), blank=True)
@@ -339,7 +356,7 @@ class Lesson(models.Model):
         related_name="+",
         verbose_name=_("author"),
     )
-    date = models.DateField(_("date"), default=timezone.localdate)
+    date = models.DateField(_("date"), default=timezone.localdate, validators=limits.happened)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

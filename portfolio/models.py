@@ -26,8 +26,8 @@ class CouncilGoal(models.Model):
         max_digits=8,
         decimal_places=3,
         default=1,
-        validators=[MinValueValidator(0)],
-        help_text=_("How much the goal counts in the ranking (0 or more)."),
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+        help_text=_("How much the goal counts in the ranking (0 to 1,000)."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
@@ -90,6 +90,8 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
