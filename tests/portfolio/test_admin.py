@@ -211,3 +211,32 @@ def test_the_admins_own_password_change_uses_our_page_and_changes_the_password(
     assert response.redirect_chain[-1][0] == reverse("admin:password_change_done")
     superuser.refresh_from_db()
     assert superuser.check_password("a-new-Passphrase-42")
+
+
+def test_the_office_sends_a_user_a_reset_link_from_the_user_list(admin_client_en):
+    from django.core import mail
+
+    user = make_user("department_head", username="avdelningschef")
+    user.email = "chef@demostad.se"
+    user.save()
+    namesake = make_user("executive", username="delad.adress")
+    namesake.email = "chef@demostad.se"
+    namesake.save()
+    no_address = make_user("executive", username="utan.adress")
+
+    response = admin_client_en.post(
+        _admin_url(User, "changelist"),
+        {
+            "action": "send_password_reset_link",
+            "_selected_action": [user.pk, no_address.pk],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    # Only the chosen account gets a link, even though another one shares its address.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["chef@demostad.se"]
+    assert "avdelningschef" in mail.outbox[0].body
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+    assert "A password reset link was sent to 1 user." in response.text
+    assert "No link was sent to utan.adress: no valid e-mail address, or inactive." in response.text
