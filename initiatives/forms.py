@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import (
@@ -108,7 +112,39 @@ class InitiativeFilterForm(forms.Form):
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "ref"
 
 
+def shown_value(field: forms.Field, value) -> str:
+    """A form value as a person reads it: a department or owner by name, a kind by its label."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(field, forms.ModelChoiceField):
+        if not hasattr(value, "_meta"):
+            try:
+                value = field.to_python(value)
+            except ValidationError:
+                return str(value)
+        return field.label_from_instance(value) if value is not None else "—"
+    if isinstance(field, forms.BooleanField):
+        return str(_("yes") if value else _("no"))
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, (dt.date, int)):
+        return formats.localize(value)
+    return str(value)
+
+
+KEEP_THEIRS, KEEP_YOURS = "theirs", "yours"
+
+
 class InitiativeForm(forms.ModelForm):
+    """Create or edit an initiative.
+
+    An edit posts the version it was opened on. After an edit conflict the form comes back opened
+    on the saved version, and `conflicts` names the fields both people changed: each gets a
+    `choose_<field>` choice (keep the saved value or use yours) that must be made before it saves.
+    """
+
+    conflicts = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Initiative
         fields = [
@@ -153,8 +189,29 @@ class InitiativeForm(forms.ModelForm):
         if self.instance.pk:
             # The ref names the initiative in links and exports; it is fixed once created.
             del self.fields["ref"]
+            self._add_choices()
         else:
             del self.fields["version"]
+            del self.fields["conflicts"]
+
+    def _add_choices(self) -> None:
+        raw = self.data.get("conflicts", "") if self.is_bound else self.initial.get("conflicts", "")
+        wanted = {name.strip() for name in str(raw or "").split(",")}
+        self.conflict_fields = [name for name in self.edited_fields if name in wanted]
+        for name in self.conflict_fields:
+            field = self.fields[name]
+            theirs = shown_value(field, getattr(self.instance, name))
+            yours = shown_value(field, self[name].value())
+            self.fields[f"choose_{name}"] = forms.ChoiceField(
+                label=field.label,
+                choices=[
+                    (KEEP_THEIRS, _("Keep the saved value: %(value)s") % {"value": theirs}),
+                    (KEEP_YOURS, _("Use yours: %(value)s") % {"value": yours}),
+                ],
+                widget=forms.RadioSelect,
+                help_text=_("Someone else changed this too. Choose which value to keep."),
+                error_messages={"required": _("Choose which value to keep.")},
+            )
 
     def clean_ref(self) -> str:
         return (self.cleaned_data.get("ref") or "").strip().upper()
@@ -176,7 +233,24 @@ class InitiativeForm(forms.ModelForm):
 
     @property
     def edited_fields(self) -> list[str]:
-        return [name for name in self.fields if name not in {"ref", "version"}]
+        return [
+            name
+            for name in self._meta.fields
+            if name in self.fields and name not in {"ref", "version"}
+        ]
+
+    @property
+    def conflict_choices(self) -> list[forms.BoundField]:
+        return [self[f"choose_{name}"] for name in getattr(self, "conflict_fields", [])]
+
+    def values_to_save(self) -> dict[str, object]:
+        """The value of every field the user edits, leaving out those where they chose to keep
+        the saved value."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.edited_fields
+            if self.cleaned_data.get(f"choose_{name}") != KEEP_THEIRS
+        }
 
 
 class StageChangeForm(forms.Form):

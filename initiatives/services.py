@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from initiatives.merge import comparable, three_way
 from initiatives.models import (
     Initiative,
     Lesson,
@@ -28,11 +30,44 @@ class StageRuleError(Exception):
 
 
 class EditConflict(Exception):
-    """The initiative changed since the user opened the form."""
+    """Someone saved the initiative since the user opened the form, and changed a field the user
+    changed too (or the version the form was opened on is unknown): nothing was written."""
 
-    def __init__(self, current: Initiative):
+    def __init__(self, current: Initiative, *, conflicts: list[str], yours: list[str]):
         super().__init__("stale version")
         self.current = current
+        # Fields both changed, to different values: the user must choose.
+        self.conflicts = conflicts
+        # Every field the user changed, the conflicting ones included.
+        self.yours = yours
+
+
+class InitiativeArchived(Exception):
+    """A write on an archived initiative: it is read-only until the office restores it."""
+
+    def __init__(self, initiative: Initiative):
+        super().__init__(
+            _(
+                "%(ref)s is archived, so it cannot be changed and nothing was saved. The office "
+                "can restore it."
+            )
+            % {"ref": initiative.ref}
+        )
+        self.initiative = initiative
+
+
+def initiative_for_change(initiative: Initiative) -> Initiative:
+    """The initiative's row, fresh and locked until the transaction ends; refused when archived.
+
+    Every write on an initiative or on what belongs to it (stage changes, decisions, progress
+    updates, lessons) takes the initiative through here, so an archived one stays read-only
+    whichever way the write comes: a page opened before it was archived, a proposal still
+    waiting, a forged post. Call it inside a transaction.
+    """
+    locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if locked.is_archived:
+        raise InitiativeArchived(locked)
+    return locked
 
 
 def next_ref(year: int | None = None) -> str:
@@ -69,20 +104,60 @@ def initiative_create(*, initiative: Initiative, by) -> Initiative:
     raise IntegrityError("could not generate a unique reference")
 
 
-@transaction.atomic
-def initiative_update(*, initiative: Initiative, fields: list[str], by) -> Initiative:
-    """Save the edited fields unless someone saved in between (then raise EditConflict).
+@dataclass(frozen=True)
+class EditSaved:
+    initiative: Initiative
+    # Someone else saved in between, and their changes were merged with the user's.
+    merged: bool = False
+    # The fields they changed, which the user did not, kept as they saved them.
+    kept_theirs: list[str] = field(default_factory=list)
 
-    `initiative.version` is the version the user's form was opened at. The row is locked so two
-    concurrent saves cannot both pass the check.
+
+def _values(source, fields) -> dict:
+    return {f.name: comparable(getattr(source, f.attname)) for f in fields}
+
+
+@transaction.atomic
+def initiative_update(
+    *, initiative: Initiative, values: Mapping[str, object], opened_version: int, by
+) -> EditSaved:
+    """Save the user's values, merged three ways with whatever was saved since they opened it.
+
+    `values` maps each field the user's form sets to its value (a field left out keeps what is
+    saved); `opened_version` is the version the form was opened on, whose history record is the
+    base of the merge. A field only the user changed takes their value, a field only someone else
+    changed keeps its saved value, and a field both changed raises EditConflict and nothing is
+    written until the user chooses. The row is locked, so two saves cannot both merge against
+    the same version.
     """
-    current = Initiative.objects.select_for_update().get(pk=initiative.pk)
-    if current.version != initiative.version:
-        raise EditConflict(current)
-    initiative.version = current.version + 1
-    initiative._history_user = by
-    initiative.save(update_fields=[*fields, "version", "updated_at"])
-    return initiative
+    current = initiative_for_change(initiative)
+    fields = [Initiative._meta.get_field(name) for name in values]
+    theirs = _values(current, fields)
+    if opened_version == current.version:
+        base = theirs
+    else:
+        opened = (
+            current.history.filter(version=opened_version)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        base = _values(opened, fields) if opened is not None else None
+    yours = {name: comparable(value) for name, value in values.items()}
+    merge = three_way(base=base, theirs=theirs, yours=yours)
+    if merge.conflicts:
+        raise EditConflict(
+            current,
+            conflicts=merge.conflicts,
+            yours=[name for name in values if name in merge.yours or name in merge.conflicts],
+        )
+    for f in fields:
+        if f.name in merge.yours:
+            setattr(current, f.attname, merge.yours[f.name])
+    merged = current.version != opened_version
+    current.version += 1
+    current._history_user = by
+    current.save(update_fields=[*merge.yours, "version", "updated_at"])
+    return EditSaved(current, merged=merged, kept_theirs=merge.theirs)
 
 
 def _apply_stage(initiative: Initiative, change: StageChange, by) -> None:
@@ -161,7 +236,7 @@ def stage_change(
     override_justification: str = "",
 ) -> StageChange:
     """The office changes a stage directly; recorded as an applied stage change."""
-    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    initiative = initiative_for_change(initiative)
     check_stage_rules(
         initiative=initiative,
         to_stage=to_stage,
@@ -204,7 +279,7 @@ def stage_propose(
 ) -> StageChange:
     """A department head proposes a stage change for the office to decide."""
     # Locked so two proposals sent at once cannot both pass the one-pending check.
-    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    initiative = initiative_for_change(initiative)
     check_stage_rules(
         initiative=initiative, to_stage=to_stage, outcome=outcome, lesson_text=lesson_text
     )
@@ -228,7 +303,8 @@ def stage_decide(*, change: StageChange, approve: bool, comment: str, by) -> Sta
     change = StageChange.objects.select_for_update().select_related("initiative").get(pk=change.pk)
     if change.status != StageChangeStatus.PROPOSED:
         raise StageRuleError(_("This proposal has already been decided."))
-    initiative = Initiative.objects.select_for_update().get(pk=change.initiative_id)
+    # Declining writes to the initiative's record too: an archived one waits until restored.
+    initiative = initiative_for_change(change.initiative)
     if approve and initiative.stage != change.from_stage:
         raise StageRuleError(
             _("The stage has changed since the proposal was made; decline it and ask again.")
@@ -243,6 +319,7 @@ def stage_decide(*, change: StageChange, approve: bool, comment: str, by) -> Sta
     return change
 
 
+@transaction.atomic
 def progress_update_create(
     *,
     initiative: Initiative,
@@ -254,7 +331,7 @@ def progress_update_create(
     date: dt.date | None = None,
 ) -> ProgressUpdate:
     update = ProgressUpdate(
-        initiative=initiative,
+        initiative=initiative_for_change(initiative),
         health=health,
         summary=summary,
         next_steps=next_steps,
@@ -268,26 +345,42 @@ def progress_update_create(
 
 
 @transaction.atomic
+def lesson_create(
+    *, initiative: Initiative, by, kind: str, text: str, date: dt.date | None = None
+) -> Lesson:
+    lesson = Lesson(
+        initiative=initiative_for_change(initiative),
+        kind=kind,
+        text=text,
+        date=date or timezone.localdate(),
+        author=by,
+    )
+    lesson._history_user = by
+    lesson.save()
+    return lesson
+
+
+@transaction.atomic
 def initiative_archive(*, initiative: Initiative, by) -> Initiative:
-    initiative.archived_at = timezone.now()
-    initiative.version += 1
-    initiative._history_user = by
-    initiative.save(update_fields=["archived_at", "version", "updated_at"])
-    return initiative
+    # The version is bumped from the locked row, never from a copy loaded earlier, so each
+    # version names one state (an edit form's merge looks its base up by version).
+    current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if current.is_archived:
+        return current
+    current.archived_at = timezone.now()
+    current.version += 1
+    current._history_user = by
+    current.save(update_fields=["archived_at", "version", "updated_at"])
+    return current
 
 
 @transaction.atomic
 def initiative_restore(*, initiative: Initiative, by) -> Initiative:
-    initiative.archived_at = None
-    initiative.version += 1
-    initiative._history_user = by
-    initiative.save(update_fields=["archived_at", "version", "updated_at"])
-    return initiative
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    label: str
-    old: object
-    new: object
+    current = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if not current.is_archived:
+        return current
+    current.archived_at = None
+    current.version += 1
+    current._history_user = by
+    current.save(update_fields=["archived_at", "version", "updated_at"])
+    return current

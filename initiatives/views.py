@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from benefits.models import Benefit
 from benefits.views import benefit_cards, due_benefit_items
@@ -119,35 +119,71 @@ def initiative_edit(request: HttpRequest, ref: str) -> HttpResponse:
     context = {"form": form, "initiative": initiative}
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if not form.is_valid():
+            status = 422
+        else:
             try:
-                services.initiative_update(
-                    initiative=form.save(commit=False),
-                    fields=form.edited_fields,
+                saved = services.initiative_update(
+                    initiative=initiative,
+                    values=form.values_to_save(),
+                    opened_version=form.cleaned_data["version"],
                     by=request.user,
                 )
             except services.EditConflict as conflict:
-                context.update(_conflict_context(request, conflict.current, form))
+                context.update(_conflict_context(request, conflict, form))
                 status = 409
+            except services.InitiativeArchived as refused:
+                return _refused(request, initiative, refused)
             else:
-                messages.success(request, _("Your changes were saved."))
+                messages.success(request, _saved_message(form, saved))
                 return _redirect(request, initiative.get_absolute_url())
-        else:
-            status = 422
     template = page_or_fragment(request, "initiatives/form.html", "initiative-form")
     return render(request, template, context, status=status)
 
 
-def _conflict_context(request: HttpRequest, current: Initiative, form: InitiativeForm) -> dict:
-    """Keep the user's input, show what changed meanwhile, and let a second save be deliberate."""
-    opened_version = int(form.data.get("version") or 0)
-    data = form.data.copy()
-    data["version"] = current.version
+def _saved_message(form: InitiativeForm, saved: services.EditSaved) -> str:
+    if not saved.merged:
+        return _("Your changes were saved.")
+    if not saved.kept_theirs:
+        return _(
+            "Someone else saved this initiative while you were editing. Your changes were "
+            "saved together with theirs."
+        )
+    fields = ", ".join(str(form.fields[name].label) for name in saved.kept_theirs)
+    return _(
+        "Someone else saved this initiative while you were editing. Your changes were saved, "
+        "and theirs were kept: %(fields)s."
+    ) % {"fields": fields}
+
+
+def _conflict_context(
+    request: HttpRequest, conflict: services.EditConflict, form: InitiativeForm
+) -> dict:
+    """The form again, opened on the saved version: what only they changed shows their value,
+    what you changed keeps yours, and each field you both changed asks for a choice, so a
+    second save can never overwrite their change unless you chose to."""
+    current = conflict.current
+    initial = {name: form.cleaned_data[name] for name in conflict.yours}
+    initial.update(version=current.version, conflicts=",".join(conflict.conflicts))
     return {
-        "form": InitiativeForm(data, instance=current, user=request.user),
-        "conflict": history.values_changed_since(current, opened_version),
+        "form": InitiativeForm(instance=current, initial=initial, user=request.user),
+        "conflict": history.values_changed_since(current, form.cleaned_data["version"]),
         "current": current,
     }
+
+
+def _refused(request: HttpRequest, initiative: Initiative, refused: Exception) -> HttpResponse:
+    """A write the initiative's state forbids (it was archived meanwhile): 409 with the reason,
+    nothing written. htmx shows it in place of the page's main content."""
+    context = {
+        "initiative": initiative,
+        "reason": str(refused),
+        "visible": permissions.visible_to(request.user).filter(pk=initiative.pk).exists(),
+    }
+    if request.htmx:
+        response = render(request, "initiatives/refused.html#refused", context, status=409)
+        return reswap(retarget(response, "#main"), "innerHTML")
+    return render(request, "initiatives/refused.html", context, status=409)
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -167,6 +203,8 @@ def stage_change(request: HttpRequest, ref: str) -> HttpResponse:
             action(initiative=initiative, by=request.user, **form.cleaned_data)
         except services.StageRuleError as error:
             form.add_error(None, str(error))
+        except services.InitiativeArchived as refused:
+            return _refused(request, initiative, refused)
         else:
             if direct:
                 messages.success(request, _("The stage was changed."))
@@ -200,6 +238,8 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
             )
         except services.StageRuleError as error:
             messages.error(request, str(error))
+        except services.InitiativeArchived as refused:
+            return _refused(request, initiative, refused)
         else:
             messages.success(request, _("The decision was recorded."))
     return redirect(
@@ -261,7 +301,12 @@ def progress_update_create(request: HttpRequest, ref: str) -> HttpResponse:
     prefix = f"u{initiative.pk}" if from_check_in else None
     form = ProgressUpdateForm(request.POST, prefix=prefix)
     if form.is_valid():
-        services.progress_update_create(initiative=initiative, by=request.user, **form.cleaned_data)
+        try:
+            services.progress_update_create(
+                initiative=initiative, by=request.user, **form.cleaned_data
+            )
+        except services.InitiativeArchived as refused:
+            return _refused(request, initiative, refused)
         if not request.htmx:
             messages.success(request, _("Progress update posted."))
             return redirect("initiatives:check_in" if from_check_in else initiative)
@@ -289,11 +334,10 @@ def lesson_create(request: HttpRequest, ref: str) -> HttpResponse:
     form = LessonForm(request.POST)
     status = 422
     if form.is_valid():
-        lesson = form.save(commit=False)
-        lesson.initiative = initiative
-        lesson.author = request.user
-        lesson._history_user = request.user
-        lesson.save()
+        try:
+            services.lesson_create(initiative=initiative, by=request.user, **form.cleaned_data)
+        except services.InitiativeArchived as refused:
+            return _refused(request, initiative, refused)
         if not request.htmx:
             messages.success(request, _("Lesson recorded."))
             return redirect(initiative)

@@ -4,6 +4,7 @@ from django.utils import translation
 
 from initiatives.history import initiative_history
 from initiatives.models import Initiative
+from tests.initiatives.test_merge import posted_form
 
 
 def form_data(initiative: Initiative, **changes) -> dict:
@@ -112,7 +113,8 @@ def test_saving_again_after_a_conflict_is_deliberate_and_works(
     client = client_for(head)
     conflict = client.post(edit_url(own_initiative), {**opened, "title": "Head's title"})
     assert conflict.status_code == 409
-    resubmitted = conflict.context["form"].data
+    # Both changed the title: the second save is deliberate once the head chooses their own.
+    resubmitted = {**posted_form(conflict.text), "choose_title": "yours"}
     assert client.post(edit_url(own_initiative), resubmitted).status_code == 302
     own_initiative.refresh_from_db()
     assert own_initiative.title == "Head's title"
