@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+API_PREFIX = "/api/"
 # django-axes logs each failed login's username in a varchar(255).
 AXES_USERNAME_LENGTH = 255
 
@@ -43,14 +44,16 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The JSON API validates its own parameters and names the one at fault (in JSON).
+        api = request.path.startswith(API_PREFIX)
         if (
             "\x00" in request.path
-            or _query_holds_nul(request.GET)
             or _holds_nul(request.COOKIES.values())
-            or (request.method == "POST" and _query_holds_nul(request.POST))
+            or (not api and _query_holds_nul(request.GET))
+            or (not api and request.method == "POST" and _query_holds_nul(request.POST))
         ):
-            return HttpResponseBadRequest(
-                _("The request holds a NUL character, which is not allowed."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("The request holds a NUL character, which is not allowed.")
+            if api:
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
