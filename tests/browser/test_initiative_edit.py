@@ -1,7 +1,9 @@
 import re
 
+from django.utils.text import capfirst
 from playwright.sync_api import Page, expect
 
+from initiatives import services
 from initiatives.models import Initiative, Stage, StageChange
 from tests.browser.conftest import assert_not_reloaded, mark_window, shown
 
@@ -114,3 +116,67 @@ def test_the_office_moves_an_idea_to_pilot_and_sees_it_in_the_stage_history(
     expect(history_rows.first).to_contain_text(office.get_full_name())
     assert StageChange.objects.get(initiative=own_initiative).to_stage == Stage.PILOT
     assert console_errors == []
+
+
+def save_meanwhile(initiative: Initiative, by, **values) -> None:
+    """Someone else saves the initiative while the form is open in the browser."""
+    saved = Initiative.objects.get(pk=initiative.pk)
+    services.initiative_update(initiative=saved, values=values, opened_version=saved.version, by=by)
+
+
+def test_an_edit_saved_after_someone_else_s_save_merges_both(
+    log_in, page: Page, console_errors, office, head, own_initiative
+):
+    log_in(head)
+    page.goto(f"/initiatives/{own_initiative.ref}/edit/")
+    save_meanwhile(own_initiative, office, title="Skolmjölksroboten (kontoret)")
+
+    page.locator("#id_budget").fill("250000")
+    page.locator("#initiative-form button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(rf"/initiatives/{own_initiative.ref}/$"))
+    merged = shown(
+        "Someone else saved this initiative while you were editing. Your changes were saved, "
+        "and theirs were kept: %(fields)s."
+    ) % {"fields": capfirst(shown("title"))}
+    expect(page.locator(".messages")).to_have_text(merged)
+    expect(page.locator("h1")).to_contain_text("Skolmjölksroboten (kontoret)")
+    saved = Initiative.objects.get(pk=own_initiative.pk)
+    assert (saved.title, saved.budget) == ("Skolmjölksroboten (kontoret)", 250_000)
+    assert console_errors == []
+
+
+def test_a_field_both_changed_waits_for_a_choice_in_place(
+    log_in, page: Page, office, head, own_initiative
+):
+    log_in(head)
+    page.goto(f"/initiatives/{own_initiative.ref}/edit/")
+    save_meanwhile(own_initiative, office, title="Kontorets titel")
+    page.wait_for_load_state("load")
+    mark_window(page)
+
+    page.locator("#id_title").fill("Min titel")
+    page.locator("#id_summary").fill("Min sammanfattning")
+    page.locator("#initiative-form button[type=submit]").click()
+
+    choice = page.locator("#id_choose_title")
+    expect(choice).to_contain_text("Kontorets titel")
+    expect(choice).to_contain_text("Min titel")
+    expect(page.locator("#id_summary")).to_have_value("Min sammanfattning")
+    assert_not_reloaded(page)
+
+    # Saving again without choosing is refused, and keeps what was typed.
+    page.locator("#initiative-form button[type=submit]").click()
+    expect(page.locator("#id_choose_title_error")).to_have_text(
+        shown("Choose which value to keep.")
+    )
+    expect(page.locator("#id_summary")).to_have_value("Min sammanfattning")
+    assert_not_reloaded(page)
+    assert Initiative.objects.get(pk=own_initiative.pk).title == "Kontorets titel"
+
+    page.locator("input[name=choose_title][value=yours]").check()
+    page.locator("#initiative-form button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(rf"/initiatives/{own_initiative.ref}/$"))
+    saved = Initiative.objects.get(pk=own_initiative.pk)
+    assert (saved.title, saved.summary) == ("Min titel", "Min sammanfattning")
