@@ -110,8 +110,9 @@ class MeasurementForm(forms.ModelForm):
             )
         if date > timezone.localdate():
             self.add_error("date", _("A measurement cannot be in the future."))
-        if self.benefit.measurements.filter(date=date).exists():
-            self.add_error("date", _("There is already a measurement on this date."))
+        # Whether the date is taken is decided by services.measurement_create, under a lock: a
+        # check here could pass for two people saving at once, and would refuse the same
+        # measurement sent twice, which the service records once.
         return date
 
 

@@ -70,6 +70,16 @@ def _get_benefit(request: HttpRequest, pk: int) -> Benefit:
     )
 
 
+def _saved(form: BenefitForm, benefit: Benefit, by) -> bool:
+    """Save the benefit, or put the reason it cannot be saved on the form."""
+    try:
+        services.benefit_save(benefit=benefit, by=by)
+    except services.BenefitTitleTaken as taken:
+        form.add_error("title", str(taken))
+        return False
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def benefit_create(request: HttpRequest, ref: str) -> HttpResponse:
@@ -79,9 +89,9 @@ def benefit_create(request: HttpRequest, ref: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         benefit = form.save(commit=False)
         benefit.initiative = initiative
-        services.benefit_save(benefit=benefit, by=request.user)
-        messages.success(request, _("Benefit added."))
-        return redirect(f"{initiative.get_absolute_url()}#benefits")
+        if _saved(form, benefit, request.user):
+            messages.success(request, _("Benefit added."))
+            return redirect(f"{initiative.get_absolute_url()}#benefits")
     context = {"form": form, "initiative": initiative, "benefit": None}
     return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
 
@@ -93,9 +103,9 @@ def benefit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(permissions.can_edit_benefit(request.user, benefit))
     form = BenefitForm(request.POST or None, instance=benefit)
     if request.method == "POST" and form.is_valid():
-        services.benefit_save(benefit=form.save(commit=False), by=request.user)
-        messages.success(request, _("Benefit saved."))
-        return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
+        if _saved(form, form.save(commit=False), request.user):
+            messages.success(request, _("Benefit saved."))
+            return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
     context = {"form": form, "initiative": benefit.initiative, "benefit": benefit}
     return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
 
@@ -114,8 +124,15 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
     from_check_in = request.POST.get("from") == "check-in"
     form = MeasurementForm(request.POST, benefit=benefit, prefix=f"m{benefit.pk}")
     status = 422
+    saved = False
     if form.is_valid():
-        services.measurement_create(benefit=benefit, by=request.user, **form.cleaned_data)
+        try:
+            services.measurement_create(benefit=benefit, by=request.user, **form.cleaned_data)
+            saved = True
+        except services.MeasurementExists as exists:
+            # Saved by someone else, perhaps a moment ago: say what is there, keep what was typed.
+            form.add_error("date", str(exists))
+    if saved:
         if not request.htmx:
             messages.success(request, _("Measurement recorded."))
             if from_check_in:

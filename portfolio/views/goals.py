@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import Initiative
-from portfolio import permissions, prioritisation
+from portfolio import permissions, prioritisation, services
 from portfolio.forms import AHPForm, AlignmentForm, GoalForm
 from portfolio.htmx import wants_fragment
 from portfolio.models import Alignment, CouncilGoal
@@ -34,11 +33,13 @@ def goal_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     goal = get_object_or_404(CouncilGoal, pk=pk) if pk else None
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
-        goal = form.save(commit=False)
-        goal._history_user = request.user
-        goal.save()
-        messages.success(request, _("The goal was saved."))
-        return redirect("portfolio:goals")
+        try:
+            services.goal_save(goal=form.save(commit=False), by=request.user)
+        except services.GoalTitleTaken as taken:
+            form.add_error("title", str(taken))
+        else:
+            messages.success(request, _("The goal was saved."))
+            return redirect("portfolio:goals")
     context = {"form": form, "goal": goal}
     return render(request, "portfolio/goal_form.html", context, status=422 if form.errors else 200)
 
@@ -56,11 +57,7 @@ def ahp_page(request: HttpRequest) -> HttpResponse:
         result = prioritisation.ahp(matrix)
         weights = [round(float(w), 3) for w in result.weights]
         if request.POST.get("action") == "save" and result.is_consistent:
-            with transaction.atomic():
-                for goal, weight in zip(goals, weights, strict=True):
-                    goal.weight = weight
-                    goal._history_user = request.user
-                    goal.save(update_fields=["weight"])
+            services.goal_weights_set(goals=goals, weights=weights, by=request.user)
             messages.success(request, _("The AHP weights are now the goals' weights."))
             return redirect("portfolio:goals")
         query = urlencode({f"w_{g.pk}": w for g, w in zip(goals, weights, strict=True)})
@@ -125,14 +122,14 @@ def alignment_edit(request: HttpRequest, ref: str) -> HttpResponse:
 def alignment_set(request: HttpRequest, ref: str, goal_pk: int) -> HttpResponse:
     initiative = _scorable(request, ref)
     goal = get_object_or_404(CouncilGoal, pk=goal_pk, active=True)
-    alignment = Alignment.objects.filter(initiative=initiative, goal=goal).first()
-    form = AlignmentForm(request.POST, instance=alignment, prefix=f"g{goal.pk}")
+    form = AlignmentForm(request.POST, prefix=f"g{goal.pk}")
     status = 422
     if form.is_valid():
-        alignment = form.save(commit=False)
-        alignment.initiative, alignment.goal, alignment.updated_by = initiative, goal, request.user
-        alignment._history_user = request.user
-        alignment.save()
+        # The service creates or updates the score: someone may have scored the goal first
+        # since this form was opened (the later save wins).
+        services.alignment_set(
+            initiative=initiative, goal=goal, by=request.user, **form.cleaned_data
+        )
         if not request.htmx:
             messages.success(request, _("The score was saved."))
             return redirect(f"{initiative.get_absolute_url()}#goals")
