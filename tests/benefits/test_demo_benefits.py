@@ -42,11 +42,13 @@ class _Sink:
 
 
 @pytest.fixture
-def loaded(settings) -> str:
+def loaded(demo_city, settings) -> str:
+    """The demo city, loaded once for this module (tests/conftest.py), and the command's output.
+
+    A test's writes are undone.
+    """
     settings.DEBUG = True
-    out = _Sink()
-    call_command("load_demo", stdout=out)
-    return out.text
+    return demo_city
 
 
 def _counts() -> dict[str, int]:

@@ -29,9 +29,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded(settings):
+def loaded(demo_city, settings):
+    """The demo city, loaded once for this module (tests/conftest.py); writes are undone."""
     settings.DEBUG = True
-    call_command("load_demo", stdout=_Sink())
 
 
 class _Sink:
