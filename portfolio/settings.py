@@ -117,6 +117,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction that reads, then writes fails at once with "database is locked" when another
+    # writer holds the file; beginning every transaction as a writer makes it wait its turn
+    # instead (select_for_update is a plain read on SQLite). A longer wait than the default 5 s
+    # rides out a large import.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
