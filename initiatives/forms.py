@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from initiatives.merge import initiative_rule_errors
 from initiatives.models import (
     Department,
     Health,
@@ -222,13 +223,15 @@ class InitiativeForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("planned_start"), cleaned.get("planned_end")
-        if start and end and end < start:
-            self.add_error("planned_end", _("The planned end cannot be before the planned start."))
-        if cleaned.get("kind") == Kind.PILOT and not (cleaned.get("hypothesis") or "").strip():
-            self.add_error(
-                "hypothesis", _("A pilot needs a hypothesis: what should it show, and how?")
-            )
+        # The rules hold for what would be saved: where the user chose the saved value, that.
+        # (The instance still holds the saved values here; the posted ones are set after clean.)
+        kept = {
+            name: getattr(self.instance, name)
+            for name in getattr(self, "conflict_fields", [])
+            if cleaned.get(f"choose_{name}") == KEEP_THEIRS
+        }
+        for name, message in initiative_rule_errors({**cleaned, **kept}).items():
+            self.add_error(name, message)
         return cleaned
 
     @property

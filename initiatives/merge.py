@@ -1,6 +1,6 @@
 """Three-way merge of an edit that was opened before someone else saved.
 
-Plain functions over plain values (no database), so the rules can be tested on their own:
+Plain functions over plain values (no database queries), so the rules can be tested on their own:
 base is what the user saw when the form was opened, theirs is what is saved now, yours is what the
 user posted.
 """
@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext as _
+
+from initiatives.models import Kind
 
 
 @dataclass
@@ -60,3 +64,26 @@ def three_way(
         else:
             merge.conflicts.append(name)
     return merge
+
+
+# The rules that tie an initiative's fields together: the field an error is shown on, and every
+# field that takes part in it.
+RULE_FIELDS = {
+    "planned_end": ("planned_start", "planned_end"),
+    "hypothesis": ("kind", "hypothesis"),
+}
+
+
+def initiative_rule_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """Errors of the rules between an initiative's fields, by the field they are shown on.
+
+    The edit form checks them on what was posted; the merge on what would be saved, since a
+    value of yours beside a value of theirs can break a rule neither broke alone.
+    """
+    errors = {}
+    start, end = values.get("planned_start"), values.get("planned_end")
+    if start and end and end < start:
+        errors["planned_end"] = _("The planned end cannot be before the planned start.")
+    if values.get("kind") == Kind.PILOT and not (values.get("hypothesis") or "").strip():
+        errors["hypothesis"] = _("A pilot needs a hypothesis: what should it show, and how?")
+    return errors

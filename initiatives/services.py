@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from initiatives.merge import comparable, three_way
+from initiatives.merge import RULE_FIELDS, comparable, initiative_rule_errors, three_way
 from initiatives.models import (
     Initiative,
     Lesson,
@@ -33,13 +33,23 @@ class EditConflict(Exception):
     """Someone saved the initiative since the user opened the form, and changed a field the user
     changed too (or the version the form was opened on is unknown): nothing was written."""
 
-    def __init__(self, current: Initiative, *, conflicts: list[str], yours: list[str]):
+    def __init__(
+        self,
+        current: Initiative,
+        *,
+        conflicts: list[str],
+        yours: list[str],
+        problems: list[str] | None = None,
+    ):
         super().__init__("stale version")
         self.current = current
-        # Fields both changed, to different values: the user must choose.
+        # Fields both changed, to different values, or whose values together break a rule:
+        # the user must choose.
         self.conflicts = conflicts
         # Every field the user changed, the conflicting ones included.
         self.yours = yours
+        # The rules their values and yours would break together.
+        self.problems = problems or []
 
 
 class InitiativeArchived(Exception):
@@ -144,11 +154,23 @@ def initiative_update(
         base = _values(opened, fields) if opened is not None else None
     yours = {name: comparable(value) for name, value in values.items()}
     merge = three_way(base=base, theirs=theirs, yours=yours)
+    changed = [name for name in values if name in merge.yours or name in merge.conflicts]
     if merge.conflicts:
+        raise EditConflict(current, conflicts=merge.conflicts, yours=changed)
+    rule_fields = [
+        Initiative._meta.get_field(name) for names in RULE_FIELDS.values() for name in names
+    ]
+    problems = initiative_rule_errors({**_values(current, rule_fields), **merge.yours})
+    if problems:
+        # Yours and theirs each kept the rules, but not together (your start after their new
+        # end): the fields in the broken rules where the two differ are the user's to choose.
+        involved = {name for field in problems for name in RULE_FIELDS[field]}
+        conflicts = [name for name in values if name in involved and yours[name] != theirs[name]]
         raise EditConflict(
             current,
-            conflicts=merge.conflicts,
-            yours=[name for name in values if name in merge.yours or name in merge.conflicts],
+            conflicts=conflicts,
+            yours=[name for name in values if name in changed or name in conflicts],
+            problems=list(problems.values()),
         )
     for f in fields:
         if f.name in merge.yours:

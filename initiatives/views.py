@@ -168,6 +168,7 @@ def _conflict_context(
     return {
         "form": InitiativeForm(instance=current, initial=initial, user=request.user),
         "conflict": history.values_changed_since(current, form.cleaned_data["version"]),
+        "merge_problems": conflict.problems,
         "current": current,
     }
 

@@ -352,3 +352,54 @@ def test_a_merged_save_takes_the_same_queries_however_long_the_history(
     assert response.status_code == 302
     saved = Initiative.objects.get()
     assert (saved.title, saved.budget, saved.version) == ("Office's title 19", 1, 22)
+
+
+def test_your_start_after_their_new_end_is_not_saved_until_you_choose(
+    client_for, office, head, own_initiative
+):
+    opened = opened_form(client_for(head), own_initiative)
+    client_for(office).post(edit_url(own_initiative), {**opened, "planned_end": "2026-03-01"})
+    client = client_for(head)
+    conflict = client.post(edit_url(own_initiative), {**opened, "planned_start": "2026-06-01"})
+
+    assert conflict.status_code == 409
+    assert "The planned end cannot be before the planned start." in conflict.text
+    returned = posted_form(conflict.text)
+    assert set(returned["conflicts"].split(",")) == {"planned_start", "planned_end"}
+    assert (returned["planned_start"], returned["planned_end"]) == ("2026-06-01", "")
+    own_initiative.refresh_from_db()
+    assert (own_initiative.planned_start, own_initiative.planned_end) == (None, dt.date(2026, 3, 1))
+
+    # Keeping their end beside your start would break the rule again: refused, nothing saved.
+    again = client.post(
+        edit_url(own_initiative),
+        {**returned, "choose_planned_start": "yours", "choose_planned_end": "theirs"},
+    )
+    assert again.status_code == 422
+    assert "The planned end cannot be before the planned start." in again.text
+    own_initiative.refresh_from_db()
+    assert own_initiative.planned_start is None
+
+    response = client.post(
+        edit_url(own_initiative),
+        {**posted_form(again.text), "choose_planned_start": "theirs"},
+    )
+    assert response.status_code == 302
+    own_initiative.refresh_from_db()
+    assert (own_initiative.planned_start, own_initiative.planned_end) == (None, dt.date(2026, 3, 1))
+
+
+def test_their_pilot_beside_your_cleared_hypothesis_asks_for_a_choice(
+    client_for, office, head, own_initiative
+):
+    own_initiative.hypothesis = "Fewer manual claims."
+    own_initiative.save()
+    opened = opened_form(client_for(head), own_initiative)
+    client_for(office).post(edit_url(own_initiative), {**opened, "kind": "pilot"})
+    conflict = client_for(head).post(edit_url(own_initiative), {**opened, "hypothesis": ""})
+
+    assert conflict.status_code == 409
+    assert "A pilot needs a hypothesis" in conflict.text
+    assert set(posted_form(conflict.text)["conflicts"].split(",")) == {"kind", "hypothesis"}
+    own_initiative.refresh_from_db()
+    assert (own_initiative.kind, own_initiative.hypothesis) == ("pilot", "Fewer manual claims.")
