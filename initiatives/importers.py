@@ -1,20 +1,22 @@
 """Import initiatives (with their goal scores) from CSV/XLSX: a preview first, then all or nothing.
 
 Rows are matched by `ref`: a known ref updates, an unknown one creates, a blank one creates with a
-generated ref. Importing the same file twice changes nothing the second time.
+generated ref. Importing the same file twice changes nothing the second time. An empty cell means
+"not given" (the value stays as it is, or the default for a new initiative), exactly like a
+missing column. An archived initiative is never changed: it is read-only until restored.
+
+The three steps of portfolio.importing: `parse` (once, at upload), `plan` and `apply`.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from initiatives.exports import COLUMNS, READ_ONLY
+from initiatives.exports import COLUMNS
 from initiatives.models import (
-    REF_VALIDATOR,
     Department,
     Initiative,
     Kind,
@@ -26,169 +28,253 @@ from initiatives.models import (
 from initiatives.services import REF_PREFIX
 from portfolio.cache import bump_data_version
 from portfolio.importing import (
+    MISSING,
     CellError,
+    Cells,
+    ChoiceNames,
+    Parsed,
     Plan,
     RowError,
     check_headers,
+    fetch_in,
+    from_json,
     parse_amount,
     parse_bool,
-    parse_choice,
     parse_date,
+    parse_decimal,
     text,
+    to_json,
+    validated,
 )
 from portfolio.models import Alignment, CouncilGoal
 
-FIELDS = [c for c in COLUMNS if c not in READ_ONLY and c != "ref"]
+SHEET = "initiatives"
 
 
-def plan_initiatives(sheet) -> Plan:
-    """Validate every row and say what would change; writes nothing."""
-    plan = Plan()
-    goals = {goal.pk: goal for goal in CouncilGoal.objects.all()}
+def _names(pairs) -> dict[str, int]:
+    """casefolded name -> id; the first of several wins (codes are listed before names)."""
+    names = {}
+    for name, pk in pairs:
+        names.setdefault(" ".join(name.split()).casefold(), pk)
+    return names
+
+
+def _lookup(names: dict[str, int], unknown: str):
+    def parse(value) -> int:
+        raw = text(value)
+        pk = names.get(" ".join(raw.split()).casefold())
+        if pk is None:
+            raise CellError(unknown % {"name": raw})
+        return pk
+
+    return parse
+
+
+def _ref(value) -> str:
+    ref = text(value).upper()
+    try:
+        return validated(Initiative, "ref", ref)
+    except CellError as problem:
+        raise CellError(
+            _("“%(ref)s” is not a valid reference.") % {"ref": ref} + " " + str(problem)
+        ) from problem
+
+
+def _tags(value) -> str:
+    tags = [tag.strip() for tag in text(value).split(",")]
+    return ", ".join(dict.fromkeys(tag for tag in tags if tag))
+
+
+def _score(value) -> int:
+    number = parse_decimal(value)
+    if number != number.to_integral_value() or not 0 <= number <= 5:
+        raise CellError(_("A score is a whole number from 0 to 5."))
+    return int(number)
+
+
+def parse(sheets: dict) -> Parsed:
+    """Read and check every cell; keep the rows that parsed, as JSON. Three queries."""
+    sheet = sheets.get(SHEET) or next(iter(sheets.values()))
+    parsed = Parsed(count=len(sheet.rows))
+    goals = set(CouncilGoal.objects.values_list("pk", flat=True))
     known = set(COLUMNS)
     for goal_id in goals:
         known |= {f"goal_{goal_id}_score", f"goal_{goal_id}_reason"}
     for header in sheet.headers:
         if header.startswith("goal_") and header not in known:
-            plan.file_errors.append(
+            parsed.file_errors.append(
                 _("Column %(column)s names no council goal.") % {"column": header}
             )
-    if not check_headers(sheet.headers, known, {"title", "department"}, plan):
-        return plan
-    departments = {d.code.casefold(): d for d in Department.objects.all()}
-    users = {u.username.casefold(): u for u in get_user_model().objects.filter(is_active=True)}
-    refs = [text(values.get("ref")).upper() for _n, values in sheet.rows]
-    existing = {i.ref: i for i in Initiative.objects.filter(ref__in=[r for r in refs if r])}
+    if not check_headers(sheet.headers, known, {"title", "department"}, parsed):
+        return parsed
+    departments = Department.objects.values_list
+    department = _lookup(
+        _names([*departments("code", "pk"), *departments("name", "pk")]),
+        _("Unknown department “%(name)s”."),
+    )
+    owner = None
+    if "owner" in sheet.headers:
+        users = get_user_model().objects.filter(is_active=True).values_list("username", "pk")
+        owner = _lookup(_names(users), _("Unknown user “%(name)s”."))
+    # column: (parse, field it fills); each value is also checked by that field's validators.
+    columns = {
+        "title": (text, "title"),
+        "summary": (text, "summary"),
+        "kind": (ChoiceNames(Kind.choices), "kind"),
+        "department": (department, "department_id"),
+        "owner": (owner, "owner_id"),
+        "stage": (ChoiceNames(Stage.choices), "stage"),
+        "outcome": (ChoiceNames(Outcome.choices), "outcome"),
+        "planned_start": (parse_date, "planned_start"),
+        "planned_end": (parse_date, "planned_end"),
+        "budget": (parse_amount, "budget"),
+        "running_cost": (parse_amount, "running_cost"),
+        "cost_to_date": (parse_amount, "cost_to_date"),
+        "must_do": (parse_bool, "must_do"),
+        "hypothesis": (text, "hypothesis"),
+        "stop_criteria": (text, "stop_criteria"),
+        "tags": (_tags, "tags"),
+    }
+    columns = {column: spec for column, spec in columns.items() if column in sheet.headers}
+    required = {"title": _("A title is required."), "department": _("A department is required.")}
+    goal_ids = sorted(
+        {int(h.split("_")[1]) for h in sheet.headers if h.startswith("goal_") and h in known}
+    )
+    rows, seen = [], {}
+    for number, values in sheet.rows:
+        cells = Cells(number, values, parsed.errors)
+        ref = cells.get("ref", _ref)
+        if ref:
+            if ref in seen:
+                cells.error("ref", _("Duplicate ref: also on row %(row)s.") % {"row": seen[ref]})
+            seen.setdefault(ref, number)
+        fields = {}
+        for column, (parse_cell, name) in columns.items():
+            value = cells.get(
+                column, parse_cell, model=Initiative, name=name, required=required.get(column, "")
+            )
+            if value is not MISSING:
+                fields[name] = to_json(value)
+        scores = {}
+        for goal_id in goal_ids:
+            score = cells.get(f"goal_{goal_id}_score", _score)
+            reason = cells.get(f"goal_{goal_id}_reason", text, model=Alignment, name="reason")
+            given = {"score": score, "reason": reason}
+            given = {key: value for key, value in given.items() if value is not MISSING}
+            if given:
+                scores[str(goal_id)] = given
+        if not cells.failed:
+            rows.append(
+                {"row": number, "ref": ref if ref is not MISSING else "", "fields": fields,
+                 "scores": scores}
+            )  # fmt: skip
+    parsed.rows = {"initiatives": rows}
+    return parsed
+
+
+def plan(stored: dict, *, lock: bool = False) -> Plan:
+    """Compare the stored rows with the database and say what would change; writes nothing.
+
+    A constant number of queries per file (one more per 2,000 refs). With `lock`, the initiatives
+    in the file stay locked until the transaction ends (the apply step).
+    """
+    result = Plan()
+    rows = stored["initiatives"]
+    initiatives = Initiative.objects.all()
+    if lock:
+        initiatives = initiatives.select_for_update()
+    existing = {
+        i.ref: i for i in fetch_in(initiatives, "ref", [r["ref"] for r in rows if r["ref"]])
+    }
     current_scores = {
         (a.initiative_id, a.goal_id): a
-        for a in Alignment.objects.filter(initiative__in=existing.values())
+        for a in fetch_in(
+            Alignment.objects.all(), "initiative_id", [i.pk for i in existing.values()]
+        )
     }
-    goal_headers = [h for h in sheet.headers if h.startswith("goal_") and h in known]
-    seen = {}
-    for number, values in sheet.rows:
-        errors_before = len(plan.errors)
+    departments = _still_there(Department.objects.all(), rows, "department_id")
+    owners = _still_there(get_user_model().objects.filter(is_active=True), rows, "owner_id")
+    goals = set()
+    if any(row["scores"] for row in rows):
+        goals = set(CouncilGoal.objects.values_list("pk", flat=True))
+    for row in rows:
+        number, ref = row["row"], row["ref"]
 
         def error(column, message, number=number):
-            plan.errors.append(RowError(number, column, message))
+            result.errors.append(RowError(number, column, message))
 
-        ref = text(values.get("ref")).upper()
-        if ref:
-            try:
-                REF_VALIDATOR(ref)
-            except Exception:
-                error("ref", _("“%(ref)s” is not a valid reference.") % {"ref": ref})
-            if ref in seen:
-                error("ref", _("Duplicate ref: also on row %(row)s.") % {"row": seen[ref]})
-            seen.setdefault(ref, number)
-        parsed = {}
-        for column, parse in _PARSERS.items():
-            if column not in sheet.headers:
-                continue
-            try:
-                parsed[column] = parse(values.get(column), departments, users)
-            except CellError as problem:
-                error(column, str(problem))
-        if "title" in parsed and not parsed["title"]:
-            error("title", _("A title is required."))
-        if len(parsed.get("title", "")) > 200:
-            error("title", _("The title is longer than 200 characters."))
-        start, end = parsed.get("planned_start"), parsed.get("planned_end")
+        fields = from_json(Initiative, row["fields"])
+        if fields.get("department_id", 0) not in departments | {0}:
+            error("department", _("The department has been deleted since the upload."))
+        if fields.get("owner_id") not in owners | {None}:
+            error("owner", _("The user has been deleted or deactivated since the upload."))
+        current = existing.get(ref)
+        merged = {**_defaults(current), **fields}
+        start, end = merged["planned_start"], merged["planned_end"]
         if start and end and end < start:
             error("planned_end", _("The planned end cannot be before the planned start."))
-        current = existing.get(ref)
-        stage = parsed.get("stage")
-        if stage == Stage.CLOSED and not parsed.get("outcome"):
-            error("outcome", _("A closed initiative needs an outcome: completed or stopped."))
-        if (
-            stage == Stage.CLOSED
-            and parsed.get("outcome") == Outcome.STOPPED
-            and (current is None or current.outcome != Outcome.STOPPED)
-        ):
-            error("stage", _("Close an initiative as stopped in the app, with its lesson."))
+        if "stage" in fields or "outcome" in fields:
+            if merged["stage"] == Stage.CLOSED and not merged["outcome"]:
+                error("outcome", _("A closed initiative needs an outcome: completed or stopped."))
+            if (
+                merged["stage"] == Stage.CLOSED
+                and merged["outcome"] == Outcome.STOPPED
+                and (current is None or current.outcome != Outcome.STOPPED)
+            ):
+                error("stage", _("Close an initiative as stopped in the app, with its lesson."))
         scores = {}
-        for header in goal_headers:
-            goal_id = int(header.split("_")[1])
-            if header.endswith("_score"):
-                raw = values.get(header)
-                if raw in (None, ""):
-                    continue
-                try:
-                    score = int(float(text(raw).replace(",", ".")))
-                    if str(score) != text(raw).split(".")[0] or not 0 <= score <= 5:
-                        raise ValueError
-                except ValueError:
-                    error(header, _("A score is a whole number from 0 to 5."))
-                    continue
-                reason = text(values.get(f"goal_{goal_id}_reason"))[:300]
+        for goal_id, given in row["scores"].items():
+            goal_id = int(goal_id)
+            column = f"goal_{goal_id}_score"
+            if goal_id not in goals:
+                error(column, _("The council goal has been deleted since the upload."))
+                continue
+            alignment = current_scores.get((current.pk, goal_id)) if current else None
+            score = given.get("score", alignment.score if alignment else None)
+            reason = given.get("reason", alignment.reason if alignment else "")
+            if score is None:
+                error(column, _("Give a score (0 to 5) with the reason."))
+                continue
+            if alignment is None or (alignment.score, alignment.reason) != (score, reason):
                 scores[goal_id] = (score, reason)
-        if len(plan.errors) > errors_before:
-            continue
         if current is None:
-            plan.creates.append({"ref": ref, "fields": parsed, "scores": scores, "row": number})
+            result.creates.append({"ref": ref, "fields": fields, "scores": scores, "row": number})
             continue
-        changes = {name: value for name, value in parsed.items() if getattr(current, name) != value}
-        score_changes = {
-            goal_id: pair
-            for goal_id, pair in scores.items()
-            if (a := current_scores.get((current.pk, goal_id))) is None
-            or (a.score, a.reason) != pair
-        }
-        if changes or score_changes:
-            plan.updates.append(
-                {"initiative": current, "changes": changes, "scores": score_changes,
-                 "row": number}
-            )  # fmt: skip
+        changes = {name: value for name, value in fields.items() if getattr(current, name) != value}
+        if (changes or scores) and current.is_archived:
+            error(
+                "ref",
+                _("%(ref)s is archived: restore it first; nothing in this row was imported.")
+                % {"ref": ref},
+            )
+            continue
+        if changes or scores:
+            result.updates.append(
+                {"initiative": current, "changes": changes, "scores": scores, "row": number}
+            )
         else:
-            plan.unchanged += 1
-    return plan
+            result.unchanged += 1
+    return result
 
 
-def _department(value, departments, users):
-    code = text(value).casefold()
-    if not code:
-        raise CellError(_("A department is required."))
-    if code not in departments:
-        raise CellError(_("Unknown department “%(code)s”.") % {"code": text(value)})
-    return departments[code]
+def _still_there(queryset, rows, name: str) -> set:
+    wanted = {row["fields"][name] for row in rows if row["fields"].get(name) is not None}
+    return {item.pk for item in fetch_in(queryset.only("pk"), "pk", wanted)}
 
 
-def _owner(value, departments, users):
-    name = text(value).casefold()
-    if not name:
-        return None
-    if name not in users:
-        raise CellError(_("Unknown user “%(name)s”.") % {"name": text(value)})
-    return users[name]
+def _defaults(current: Initiative | None) -> dict:
+    if current is None:
+        current = Initiative()
+    return {
+        "planned_start": current.planned_start,
+        "planned_end": current.planned_end,
+        "stage": current.stage,
+        "outcome": current.outcome,
+    }
 
 
-def _tags(value, *_args):
-    tags = [tag.strip() for tag in text(value).split(",")]
-    return ", ".join(dict.fromkeys(tag for tag in tags if tag))[:300]
-
-
-_PARSERS = {
-    "title": lambda v, *_: text(v),
-    "summary": lambda v, *_: text(v),
-    "kind": lambda v, *_: parse_choice(v, Kind.choices),
-    "department": _department,
-    "owner": _owner,
-    "stage": lambda v, *_: parse_choice(v, Stage.choices),
-    "outcome": lambda v, *_: parse_choice(v, Outcome.choices, required=False),
-    "planned_start": lambda v, *_: parse_date(v),
-    "planned_end": lambda v, *_: parse_date(v),
-    "budget": lambda v, *_: parse_amount(v),
-    "running_cost": lambda v, *_: parse_amount(v),
-    "cost_to_date": lambda v, *_: parse_amount(v),
-    "must_do": lambda v, *_: parse_bool(v),
-    "hypothesis": lambda v, *_: text(v),
-    "stop_criteria": lambda v, *_: text(v),
-    "tags": _tags,
-}
-
-
-@transaction.atomic
-def apply_initiatives(plan: Plan, *, by, source: str) -> dict:
-    """Write the plan in one transaction: every row or none."""
+def apply(plan: Plan, *, by, source: str) -> dict:
+    """Write the plan (in the caller's transaction: every row or none), with history."""
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
     year = timezone.localdate().year
@@ -234,7 +320,7 @@ def apply_initiatives(plan: Plan, *, by, source: str) -> dict:
         bulk_update_with_history(
             changed, Initiative, [*sorted(fields), "version"], batch_size=500, default_user=by
         )
-    StageChange.objects.bulk_create(stage_changes)
+    bulk_create_with_history(stage_changes, StageChange, default_user=by, batch_size=500)
     by_ref = {i.ref: i for i in created}
     score_items = [
         (by_ref[i.ref], item["scores"]) for i, item in zip(new, plan.creates, strict=True)
@@ -242,7 +328,12 @@ def apply_initiatives(plan: Plan, *, by, source: str) -> dict:
     score_items += [(item["initiative"], item["scores"]) for item in plan.updates]
     _write_scores(score_items, by)
     bump_data_version()  # bulk writes send no signals
-    return {"created": len(created), "updated": len(plan.updates), "unchanged": plan.unchanged}
+    return {
+        "created": len(created),
+        "updated": len(plan.updates),
+        "unchanged": plan.unchanged,
+        "stage_changes": len(stage_changes),
+    }
 
 
 def _write_scores(items, by) -> None:
@@ -251,7 +342,7 @@ def _write_scores(items, by) -> None:
         return
     existing = {
         (a.initiative_id, a.goal_id): a
-        for a in Alignment.objects.filter(initiative_id__in={k[0] for k in wanted})
+        for a in fetch_in(Alignment.objects.all(), "initiative_id", {k[0] for k in wanted})
     }
     create, update = [], []
     for (initiative_id, goal_id), (score, reason) in wanted.items():

@@ -114,7 +114,11 @@ class Decision(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An uploaded file waiting for the office to confirm its preview; kept as a record after."""
+    """An uploaded file waiting for the office to confirm its preview; kept as a record after.
+
+    The file is read once, at upload: `parsed` holds its rows as read and checked (see
+    portfolio.importing), which the preview and the apply step use; the bytes are not kept.
+    """
 
     class Kind(models.TextChoices):
         INITIATIVES = "initiatives", _("Initiatives with goal scores")
@@ -122,12 +126,16 @@ class ImportBatch(models.Model):
 
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
     filename = models.CharField(_("file"), max_length=255)
-    content = models.BinaryField()
+    parsed = models.JSONField(_("rows read"), null=True, blank=True, editable=False)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     result = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from benefits import exports as benefit_exports
 from benefits.forms import BenefitFilterForm
-from benefits.importers import apply_benefits, plan_benefits
 from benefits.models import Benefit, hourly_rate
 from initiatives import exports as initiative_exports
 from initiatives.forms import InitiativeFilterForm
-from initiatives.importers import apply_initiatives, plan_initiatives
-from portfolio import permissions, tabular
+from portfolio import importing, permissions, tabular
 from portfolio.forms import ImportForm
 from portfolio.models import CouncilGoal, Decision, ImportBatch
 from portfolio.permissions import require
@@ -94,43 +90,23 @@ def decision_export(request: HttpRequest, pk: int) -> HttpResponse:
     return tabular.export(request, filename, [("decision", DECISION_COLUMNS, rows)])
 
 
-PLANNERS = {
-    ImportBatch.Kind.INITIATIVES: (
-        lambda sheets: plan_initiatives(sheets.get("initiatives") or next(iter(sheets.values()))),
-        apply_initiatives,
-    ),
-    ImportBatch.Kind.BENEFITS: (plan_benefits, apply_benefits),
-}
-
-
-def _plan(batch: ImportBatch):
-    sheets = tabular.read_table(SimpleUploadedFile(batch.filename, bytes(batch.content)))
-    planner, _apply = PLANNERS[batch.kind]
-    return planner(sheets)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     require(permissions.can_import(request.user))
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            tabular.read_table(upload)
+            batch = importing.import_upload(
+                kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=request.user
+            )
         except tabular.TableError as error:
             form.add_error("file", str(error))
         else:
-            upload.seek(0)
-            batch = ImportBatch.objects.create(
-                kind=form.cleaned_data["kind"],
-                filename=upload.name[:255],
-                content=upload.read(),
-                uploaded_by=request.user,
-            )
             return redirect("portfolio:import_preview", pk=batch.pk)
-    recent = ImportBatch.objects.select_related("uploaded_by").defer("content")[:10]
-    context = {"form": form, "recent": recent, "limit_mb": tabular.MAX_UPLOAD_BYTES // 1024**2}
+    recent = ImportBatch.objects.select_related("uploaded_by").defer("parsed")[:10]
+    context = {"form": form, "recent": recent, "limit_mb": tabular.MAX_UPLOAD_BYTES // 1024**2,
+               "max_rows": tabular.MAX_ROWS}  # fmt: skip
     return render(request, "portfolio/import.html", context, status=422 if form.errors else 200)
 
 
@@ -139,27 +115,23 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     require(permissions.can_import(request.user))
     batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
-    plan = None if batch.applied_at else _plan(batch)
-    context = {"batch": batch, "plan": plan}
-    return render(request, "portfolio/import_preview.html", context)
+    plan = None if batch.applied_at else importing.import_plan(batch)
+    return render(request, "portfolio/import_preview.html", {"batch": batch, "plan": plan})
 
 
 @require_POST
 @login_required
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     require(permissions.can_import(request.user))
-    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
-    if batch.applied_at:
-        messages.error(request, _("This file has already been imported."))
-        return redirect("portfolio:import_preview", pk=batch.pk)
-    plan = _plan(batch)
-    if not plan.ok:
-        messages.error(request, _("The file has errors; nothing was imported."))
-        return redirect("portfolio:import_preview", pk=batch.pk)
-    _planner, apply = PLANNERS[batch.kind]
-    result = apply(plan, by=request.user, source=batch.filename)
-    batch.applied_at = timezone.now()
-    batch.result = result
-    batch.save(update_fields=["applied_at", "result"])
+    batch = get_object_or_404(ImportBatch.objects.defer("parsed"), pk=pk, uploaded_by=request.user)
+    try:
+        importing.import_apply(batch=batch, by=request.user)
+    except importing.AlreadyApplied as refused:
+        # A second click, or another tab: the first apply's result, and nothing written twice.
+        context = {"batch": refused.batch, "plan": None, "refusal": str(refused)}
+        return render(request, "portfolio/import_preview.html", context, status=409)
+    except importing.PlanHasErrors as refused:
+        context = {"batch": batch, "plan": refused.plan, "refusal": str(refused)}
+        return render(request, "portfolio/import_preview.html", context, status=422)
     messages.success(request, _("The file was imported."))
     return redirect("portfolio:import_preview", pk=batch.pk)
