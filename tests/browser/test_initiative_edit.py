@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 from initiatives import services
 from initiatives.models import Initiative, Stage, StageChange
 from tests.browser.conftest import assert_not_reloaded, mark_window, shown
+from tests.browser.test_accessibility import wcag_violations
 
 
 def test_a_head_edits_the_title_and_sees_it_on_the_detail_page(
@@ -164,6 +165,7 @@ def test_a_field_both_changed_waits_for_a_choice_in_place(
     expect(choice).to_contain_text("Min titel")
     expect(page.locator("#id_summary")).to_have_value("Min sammanfattning")
     assert_not_reloaded(page)
+    assert wcag_violations(page) == []
 
     # Saving again without choosing is refused, and keeps what was typed.
     page.locator("#initiative-form button[type=submit]").click()
