@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from benefits.models import Benefit, Measurement, PortfolioSetting
 from benefits.templatetags.benefit_format import quantity
 from initiatives.models import Initiative
+from initiatives.services import initiative_for_change
 
 
 def lock_rows(queryset: models.QuerySet) -> None:
@@ -109,8 +110,10 @@ def measurement_create(
     The same measurement sent twice by the same person (a double click) is recorded once and
     both calls return it.
     """
-    # Writers of one benefit queue here: the check below then sees a measurement saved a moment
-    # ago, and the deltas are recomputed over every measurement, not a stale set.
+    # An archived initiative's benefits are read-only (locked first: initiative, then benefit,
+    # the order every write takes). Writers of one benefit queue here: the check below then sees
+    # a measurement saved a moment ago, and the deltas are recomputed over every measurement.
+    initiative_for_change(Initiative(pk=benefit.initiative_id))
     lock_rows(Benefit.objects.filter(pk=benefit.pk))
     existing = _measurement_on(benefit, date)
     if existing is None:
@@ -138,6 +141,7 @@ def measurement_create(
 @transaction.atomic
 def measurement_delete(*, measurement: Measurement, by) -> bool:
     """Delete the measurement; False when it was already gone (a second click on delete)."""
+    initiative_for_change(Initiative(pk=measurement.benefit.initiative_id))
     lock_rows(Benefit.objects.filter(pk=measurement.benefit_id))
     # Deleting a row that is gone would still record a second deletion in its history.
     if not Measurement.objects.filter(pk=measurement.pk).exists():
@@ -165,7 +169,7 @@ def same_as_stored(instance: models.Model) -> bool:
 def benefit_save(*, benefit: Benefit, by) -> Benefit:
     """Add or change a benefit; raise BenefitTitleTaken when another benefit of the initiative
     has the title. Saving what is already stored (the form sent twice) writes nothing."""
-    lock_rows(Initiative.objects.filter(pk=benefit.initiative_id))
+    initiative_for_change(Initiative(pk=benefit.initiative_id))
     if same_as_stored(benefit):
         return benefit
     same_title = Benefit.objects.filter(initiative=benefit.initiative_id, title=benefit.title)

@@ -20,6 +20,7 @@ from benefits.forms import (
 )
 from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import Initiative
+from initiatives.services import InitiativeArchived
 from portfolio import charts, permissions
 from portfolio.htmx import page_or_fragment, wants_fragment
 from portfolio.permissions import require
@@ -77,6 +78,9 @@ def _saved(form: BenefitForm, benefit: Benefit, by) -> bool:
     except services.BenefitTitleTaken as taken:
         form.add_error("title", str(taken))
         return False
+    except InitiativeArchived as archived:
+        form.add_error(None, str(archived))
+        return False
     return True
 
 
@@ -132,6 +136,8 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
         except services.MeasurementExists as exists:
             # Saved by someone else, perhaps a moment ago: say what is there, keep what was typed.
             form.add_error("date", str(exists))
+        except InitiativeArchived as archived:
+            form.add_error(None, str(archived))
     if saved:
         if not request.htmx:
             messages.success(request, _("Measurement recorded."))

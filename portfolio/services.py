@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from benefits.models import PortfolioSetting
 from benefits.services import lock_rows, same_as_stored
 from initiatives.models import Initiative
+from initiatives.services import initiative_for_change
 from portfolio.models import Alignment, CouncilGoal
 
 
@@ -48,7 +49,7 @@ def alignment_set(
     Two people scoring at once: the later save wins, as with any edit of a score. Sent twice:
     one change in the history.
     """
-    lock_rows(Initiative.objects.filter(pk=initiative.pk))
+    initiative_for_change(initiative)  # locked; refused when archived meanwhile
     alignment = _score_of(initiative, goal)
     if alignment is None:
         alignment = Alignment(initiative=initiative, goal=goal, score=score, reason=reason)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from initiatives.models import Initiative
+from initiatives.services import InitiativeArchived
 from portfolio import permissions, prioritisation, services
 from portfolio.forms import AHPForm, AlignmentForm, GoalForm
 from portfolio.htmx import wants_fragment
@@ -127,15 +128,22 @@ def alignment_set(request: HttpRequest, ref: str, goal_pk: int) -> HttpResponse:
     if form.is_valid():
         # The service creates or updates the score: someone may have scored the goal first
         # since this form was opened (the later save wins).
-        services.alignment_set(
-            initiative=initiative, goal=goal, by=request.user, **form.cleaned_data
+        try:
+            services.alignment_set(
+                initiative=initiative, goal=goal, by=request.user, **form.cleaned_data
+            )
+        except InitiativeArchived as archived:
+            form.add_error(None, str(archived))
+        else:
+            if not request.htmx:
+                messages.success(request, _("The score was saved."))
+                return redirect(f"{initiative.get_absolute_url()}#goals")
+            form, status = None, 200
+    if form is not None and not request.htmx:
+        refused = form.non_field_errors()
+        messages.error(
+            request, refused[0] if refused else _("The score must be a whole number from 0 to 5.")
         )
-        if not request.htmx:
-            messages.success(request, _("The score was saved."))
-            return redirect(f"{initiative.get_absolute_url()}#goals")
-        form, status = None, 200
-    elif not request.htmx:
-        messages.error(request, _("The score must be a whole number from 0 to 5."))
         return redirect(f"{initiative.get_absolute_url()}#goals")
     context = alignment_context(
         request, initiative, {goal.pk: form} if form else None, editing=True
