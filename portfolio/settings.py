@@ -4,6 +4,7 @@ DATABASE_URL picks the database (a SQLite file by default); DEBUG, SECRET_KEY an
 read from the environment so one file serves a laptop, CI and production.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -259,3 +260,50 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portfolio@localhost")
 # A reset link works once, and for at most this many seconds (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60)
+
+# --- Single sign-on with OpenID Connect (sso/, mozilla-django-oidc) ------------------------------
+# On when OIDC_ISSUER and OIDC_CLIENT_ID are set; the login page then offers "Log in with
+# <OIDC_PROVIDER_NAME>". The endpoints come from <issuer>/.well-known/openid-configuration (or
+# OIDC_DISCOVERY_URL), read at the first login, not here. The authorization code flow always uses
+# PKCE, state and nonce; the ID token's signature is checked against the provider's JWKS.
+INSTALLED_APPS.append("sso")
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip()
+OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL", "").strip()
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+# The claim that names a user for good: sub (default), oid (Entra ID) or preferred_username.
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "sub")
+# Roles from a claim, e.g. OIDC_ROLE_CLAIM=groups and OIDC_ROLE_MAP='{"<group id>": {"role":
+# "department_head", "departments": ["UTB"]}}', applied at every login (sso.services). With
+# OIDC_ROLES_AUTHORITATIVE (default on) a claim that maps to nothing takes the role away; off, a
+# role given by hand is kept. Without OIDC_ROLE_CLAIM new users start with no role.
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "").strip()
+try:
+    OIDC_ROLE_MAP = json.loads(os.environ.get("OIDC_ROLE_MAP") or "{}")
+except json.JSONDecodeError as error:
+    raise ImproperlyConfigured(f"OIDC_ROLE_MAP is not valid JSON: {error}") from error
+if not isinstance(OIDC_ROLE_MAP, dict):
+    raise ImproperlyConfigured("OIDC_ROLE_MAP must be a JSON object.")
+OIDC_ROLES_AUTHORITATIVE = env_bool("OIDC_ROLES_AUTHORITATIVE", True)
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+# Local password login, for the demo and small installations; PASSWORD_LOGIN=false hides and
+# refuses the password form and the password reset (then single sign-on must be configured).
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+if OIDC_ISSUER and OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("sso.backend.Backend")
+if not PASSWORD_LOGIN:
+    if "sso.backend.Backend" not in AUTHENTICATION_BACKENDS:
+        raise ImproperlyConfigured("PASSWORD_LOGIN=false needs OIDC_ISSUER and OIDC_CLIENT_ID.")
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "sso.middleware.SingleSignOnMiddleware"
+)
+# --- end of single sign-on ------------------------------------------------------------------------

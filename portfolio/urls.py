@@ -37,6 +37,7 @@ account_urls = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("oidc/", include("sso.urls")),  # single sign-on: public under /accounts/, like the login
 ]
 
 urlpatterns = [
