@@ -237,17 +237,15 @@ def _sheet(name: str, lines: Iterable[tuple[int, list]]) -> Sheet | None:
 
 def _nul_message(sheet: str, number: int, index: int, headers: list[str] | None) -> str:
     # PostgreSQL cannot store a NUL in text; refuse it here, where the place can still be named.
-    place = {
-        "cell": f"{get_column_letter(index + 1)}{number}",
-        "column": headers[index] if headers and index < len(headers) and headers[index] else "",
-        "sheet": sheet,
-    }
+    cell = f"{get_column_letter(index + 1)}{number}"
+    if headers and index < len(headers) and headers[index]:
+        cell += f" ({headers[index]})"
     if sheet:
-        return (
-            _("Cell %(cell)s (%(column)s) in sheet “%(sheet)s” holds a NUL character; remove it.")
-            % place
-        )
-    return _("Cell %(cell)s (%(column)s) holds a NUL character; remove it.") % place
+        return _("Cell %(cell)s in sheet “%(sheet)s” holds a NUL character; remove it.") % {
+            "cell": cell,
+            "sheet": sheet,
+        }
+    return _("Cell %(cell)s holds a NUL character; remove it.") % {"cell": cell}
 
 
 def _read_csv(content: bytes) -> Sheet:
