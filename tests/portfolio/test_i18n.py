@@ -63,10 +63,14 @@ def _marked_strings() -> set[str]:
 
     root = Path(settings.BASE_DIR)
     found = set()
-    for path in (root / "templates").rglob("*.html"):
+    templates = [
+        *(root / "templates").rglob("*.html"),
+        *(root / "sso" / "templates").rglob("*.html"),
+    ]
+    for path in templates:
         found |= set(re.findall(r'{% translate "([^"]+)" %}', path.read_text()))
         found |= set(re.findall(r"{% translate '([^']+)' %}", path.read_text()))
-    for app in ["portfolio", "initiatives", "benefits"]:
+    for app in ["portfolio", "initiatives", "benefits", "api", "sso"]:
         for path in (root / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 found |= set(re.findall(r'\b_\("([^"\\]+)"\)', path.read_text()))
