@@ -28,11 +28,14 @@ from portfolio.importing import (
     check_headers,
     fetch_in,
     from_json,
+    insert_history,
+    insert_rows,
     parse_bool,
     parse_date,
     parse_decimal,
     text,
     to_json,
+    update_rows,
 )
 
 REQUIRED = {
@@ -330,28 +333,25 @@ def apply(plan: Plan, *, by, source: str) -> dict:
     if changed:
         bulk_update_with_history(changed, Benefit, sorted(fields), batch_size=500, default_user=by)
     by_key = {(b.initiative.ref, b.title): b for b in new}
-    # A benefit's figures follow its measurements and its baseline.
-    touched = {benefit.pk for benefit in [*new, *changed]}
-    measurements = []
-    for item in plan.extra.get("new_measurements", []):
-        benefit_id = item["benefit_id"] or by_key[item["key"]].pk
-        touched.add(benefit_id)
-        measurements.append(
-            Measurement(benefit_id=benefit_id, date=item["date"], value=item["value"],
-                        note=item["note"], recorded_by=by)
-        )  # fmt: skip
-    bulk_create_with_history(measurements, Measurement, default_user=by, batch_size=1000)
+    measurements = [
+        Measurement(benefit_id=item["benefit_id"] or by_key[item["key"]].pk, date=item["date"],
+                    value=item["value"], note=item["note"], recorded_by=by)
+        for item in plan.extra.get("new_measurements", [])
+    ]  # fmt: skip
     updated = []
     for item in plan.extra.get("changed_measurements", []):
         measurement = item["measurement"]
         measurement.value, measurement.note = item["value"], item["note"]
         updated.append(measurement)
-        touched.add(measurement.benefit_id)
-    if updated:
-        bulk_update_with_history(
-            updated, Measurement, ["value", "note"], batch_size=1000, default_user=by
-        )
-    refresh_latest(touched)
+    # A benefit's figures follow its measurements and its baseline.
+    touched = {b.pk for b in [*new, *changed]} | {m.benefit_id for m in [*measurements, *updated]}
+    stale = _refresh_latest(touched, inserting=measurements, updating=updated)
+    insert_rows(Measurement, measurements, key=("benefit", "date"))
+    insert_history(Measurement, measurements, by=by)
+    update_rows(Measurement, ["value", "note", "delta"], updated)
+    insert_history(Measurement, updated, by=by, update=True)
+    rewritten = {m.pk for m in updated}
+    update_rows(Measurement, ["delta"], [m for m in stale if m.pk not in rewritten])
     bump_data_version()  # bulk writes send no signals
     return {
         "created": len(new),
@@ -361,41 +361,42 @@ def apply(plan: Plan, *, by, source: str) -> dict:
     }
 
 
-def refresh_latest(benefit_ids) -> None:
-    """benefits.services.benefit_refresh_latest for many benefits at once, in a few queries.
+def _refresh_latest(benefit_ids, *, inserting, updating) -> list[Measurement]:
+    """What benefits.services.benefit_refresh_latest keeps, for many benefits in a few queries.
 
-    Each benefit's latest value and date, and each measurement's change from the one before (or
-    from the baseline): the same figures, computed over every measurement of the benefits.
+    Each benefit's latest value and date, written here; and each measurement's change from the
+    one before (or from the baseline), set on the measurements about to be inserted and returned
+    for the stored ones whose change is no longer right.
     """
     benefits = fetch_in(
         Benefit.objects.only("id", "baseline_value", "latest_value", "latest_measured_on"),
         "pk",
         benefit_ids,
     )
-    by_pk = {benefit.pk: benefit for benefit in benefits}
-    previous = {pk: benefit.baseline_value for pk, benefit in by_pk.items()}
-    latest = {}
-    deltas = []
-    measurements = fetch_in(
-        Measurement.objects.only("id", "benefit_id", "date", "value", "delta").order_by(
-            "benefit_id", "date", "id"
-        ),
+    replaced = {m.pk: m for m in updating}
+    timelines = {benefit.pk: [] for benefit in benefits}
+    stored = fetch_in(
+        Measurement.objects.only("id", "benefit_id", "date", "value", "delta"),
         "benefit_id",
-        by_pk,
+        timelines,
     )
-    for measurement in measurements:
-        delta = measurement.value - previous[measurement.benefit_id]
-        if measurement.delta != delta:
-            measurement.delta = delta
-            deltas.append(measurement)
-        previous[measurement.benefit_id] = measurement.value
-        latest[measurement.benefit_id] = measurement
-    Measurement.objects.bulk_update(deltas, ["delta"], batch_size=1000)
-    stale = []
-    for pk, benefit in by_pk.items():
-        last = latest.get(pk)
+    for measurement in [*(replaced.get(m.pk, m) for m in stored), *inserting]:
+        timelines[measurement.benefit_id].append(measurement)
+    stale, latest = [], []
+    for benefit in benefits:
+        previous = benefit.baseline_value
+        timeline = sorted(timelines[benefit.pk], key=lambda m: m.date)
+        for measurement in timeline:
+            delta = measurement.value - previous
+            if measurement.delta != delta:
+                measurement.delta = delta
+                if measurement.pk is not None:
+                    stale.append(measurement)
+            previous = measurement.value
+        last = timeline[-1] if timeline else None
         value, date = (last.value, last.date) if last else (None, None)
         if (benefit.latest_value, benefit.latest_measured_on) != (value, date):
             benefit.latest_value, benefit.latest_measured_on = value, date
-            stale.append(benefit)
-    Benefit.objects.bulk_update(stale, ["latest_value", "latest_measured_on"], batch_size=1000)
+            latest.append(benefit)
+    update_rows(Benefit, ["latest_value", "latest_measured_on"], latest)
+    return stale

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from initiatives.exports import COLUMNS
 from initiatives.models import (
@@ -38,12 +38,15 @@ from portfolio.importing import (
     check_headers,
     fetch_in,
     from_json,
+    insert_history,
+    insert_rows,
     parse_amount,
     parse_bool,
     parse_date,
     parse_decimal,
     text,
     to_json,
+    update_rows,
     validated,
 )
 from portfolio.models import Alignment, CouncilGoal
@@ -107,11 +110,12 @@ def parse(sheets: dict) -> Parsed:
             )
     if not check_headers(sheet.headers, known, {"title", "department"}, parsed):
         return parsed
-    departments = Department.objects.values_list
-    department = _lookup(
-        _names([*departments("code", "pk"), *departments("name", "pk")]),
+    departments = list(Department.objects.values_list("code", "name", "pk"))
+    department = _lookup(  # by short code or full name; a code wins
+        _names([(code, pk) for code, _name, pk in departments]
+               + [(name, pk) for _code, name, pk in departments]),
         _("Unknown department “%(name)s”."),
-    )
+    )  # fmt: skip
     owner = None
     if "owner" in sheet.headers:
         users = get_user_model().objects.filter(is_active=True).values_list("username", "pk")
@@ -187,9 +191,11 @@ def plan(stored: dict, *, lock: bool = False) -> Plan:
         i.ref: i for i in fetch_in(initiatives, "ref", [r["ref"] for r in rows if r["ref"]])
     }
     current_scores = {
-        (a.initiative_id, a.goal_id): a
-        for a in fetch_in(
-            Alignment.objects.all(), "initiative_id", [i.pk for i in existing.values()]
+        (initiative_id, goal_id): (score, reason)
+        for initiative_id, goal_id, score, reason in fetch_in(
+            Alignment.objects.values_list("initiative_id", "goal_id", "score", "reason"),
+            "initiative_id",
+            [i.pk for i in existing.values()],
         )
     }
     departments = _still_there(Department.objects.all(), rows, "department_id")
@@ -229,14 +235,15 @@ def plan(stored: dict, *, lock: bool = False) -> Plan:
             if goal_id not in goals:
                 error(column, _("The council goal has been deleted since the upload."))
                 continue
-            alignment = current_scores.get((current.pk, goal_id)) if current else None
-            score = given.get("score", alignment.score if alignment else None)
-            reason = given.get("reason", alignment.reason if alignment else "")
+            stored = current_scores.get((current.pk, goal_id)) if current else None
+            score = given.get("score", stored[0] if stored else None)
+            reason = given.get("reason", stored[1] if stored else "")
             if score is None:
                 error(column, _("Give a score (0 to 5) with the reason."))
                 continue
-            if alignment is None or (alignment.score, alignment.reason) != (score, reason):
+            if stored != (score, reason):
                 scores[goal_id] = (score, reason)
+        result.other_writes += len(scores)
         if current is None:
             result.creates.append({"ref": ref, "fields": fields, "scores": scores, "row": number})
             continue
@@ -316,10 +323,8 @@ def apply(plan: Plan, *, by, source: str) -> dict:
                     proposed_by=by, proposed_at=now, decided_by=by, decided_at=now,
                 )
             )  # fmt: skip
-    if changed:
-        bulk_update_with_history(
-            changed, Initiative, [*sorted(fields), "version"], batch_size=500, default_user=by
-        )
+    update_rows(Initiative, [*sorted(fields), "version", "updated_at"], changed)
+    insert_history(Initiative, changed, by=by, update=True)
     bulk_create_with_history(stage_changes, StageChange, default_user=by, batch_size=500)
     by_ref = {i.ref: i for i in created}
     score_items = [
@@ -353,8 +358,7 @@ def _write_scores(items, by) -> None:
         elif (alignment.score, alignment.reason) != (score, reason):
             alignment.score, alignment.reason, alignment.updated_by = score, reason, by
             update.append(alignment)
-    bulk_create_with_history(create, Alignment, default_user=by, batch_size=500)
-    if update:
-        bulk_update_with_history(
-            update, Alignment, ["score", "reason", "updated_by"], batch_size=500, default_user=by
-        )
+    insert_rows(Alignment, create, key=("initiative", "goal"))
+    insert_history(Alignment, create, by=by)
+    update_rows(Alignment, ["score", "reason", "updated_by", "updated_at"], update)
+    insert_history(Alignment, update, by=by, update=True)

@@ -7,6 +7,7 @@ import threading
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
@@ -124,6 +125,7 @@ def test_two_applies_at_once_write_once_and_the_second_gets_409(tmp_path, office
     clients = [Client(), Client()]
     for each in clients:
         each.force_login(office)
+        each.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # Both requests have read the batch (not yet applied) before either goes on.
     barrier = threading.Barrier(2, timeout=20)
     waited = threading.local()
@@ -219,3 +221,20 @@ def test_a_benefit_row_for_an_archived_initiative_is_an_error(client_for, office
     plan = client.get(reverse("portfolio:import_preview", args=[batch.pk])).context["plan"]
     assert [(e.row, e.column) for e in plan.errors] == [(2, "initiative_ref")]
     assert "archived" in plan.errors[0].message
+
+
+def test_goal_scores_and_changes_written_by_an_import_keep_who_and_when(client_for, office, robot):
+    from portfolio.models import Alignment, CouncilGoal
+
+    goal = CouncilGoal.objects.create(title="Välfärd")
+    client = client_for(office)
+    header = f"ref,title,department,budget,goal_{goal.pk}_score\n"
+    apply(client, upload(client, (header + "DIG-2026-001,Skolmjolksroboten,UTB,5,3\n").encode()))
+    apply(client, upload(client, (header + "DIG-2026-001,Skolmjolksroboten,UTB,6,4\n").encode()))
+    alignment = Alignment.objects.get()
+    history = alignment.history.order_by("pk")
+    assert [(h.score, h.history_type, h.history_user) for h in history] == [
+        (3, "+", office), (4, "~", office)
+    ]  # fmt: skip
+    assert [(h.budget, h.version) for h in robot.history.order_by("pk")][-2:] == [(5, 2), (6, 3)]
+    assert robot.history.latest().history_user == office
