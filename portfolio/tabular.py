@@ -32,7 +32,8 @@ MAX_ROWS = 50_000  # data rows in one sheet, the header not counted
 # inflated XML before anything is parsed, and reading stops as soon as the count passes the cap.
 # (A sheet's declared <dimension> is not trusted either way: it can lie, and some programs
 # declare far more than they fill.)
-MAX_CELLS = 500_000
+MAX_CELLS = 500_000  # data cells: a sheet's header row comes on top
+XLSX_MAX_COLUMNS = 16_384  # column XFD: no header row is wider
 # What an XLSX may unpack to (its zip directory's declared sizes, which bound what is inflated):
 # a 10 MB upload of real data unpacks to well under this, a zip bomb does not.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
@@ -140,13 +141,12 @@ def xlsx_response(filename: str, sheets: list[tuple[str, list[str], list[dict]]]
                     # openpyxl makes text starting with "=" a formula; in a string cell no
                     # spreadsheet program runs it, whatever it starts with.
                     sheet.cell(row=number, column=index + 1).data_type = "s"
+                elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                    # By the value, not the column's name: cost_to_date is kronor, not a date.
+                    sheet.cell(row=number, column=index + 1).number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "A2"
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width + 2
-        for index, column in enumerate(columns, start=1):
-            if column.endswith(("_date", "_start", "_end", "_on")) or column == "date":
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "yyyy-mm-dd"
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
@@ -192,12 +192,15 @@ def read_table(upload) -> dict[str, Sheet]:
 
 
 class _CellBudget:
-    """Counts the cells read from one file (rows x used columns) and stops at MAX_CELLS."""
+    """Counts the data cells read from one file (rows x used columns) and stops at MAX_CELLS;
+    each sheet's first row, its header, is not counted."""
 
     def __init__(self) -> None:
         self.left = MAX_CELLS
 
-    def spend(self, cells: int) -> None:
+    def spend(self, cells: int, *, header: bool = False) -> None:
+        if header:
+            return
         self.left -= cells
         if self.left < 0:
             raise _too_many_cells()
@@ -272,7 +275,7 @@ def _csv_lines(reader) -> Iterator[tuple[int, list]]:
     budget = _CellBudget()
     try:
         for number, line in enumerate(reader, start=1):
-            budget.spend(max(len(line), 1))
+            budget.spend(max(len(line), 1), header=number == 1)
             yield number, [_restored(v) if v[:1] == "'" else v for v in line]
     except csv.Error as error:
         raise TableError(
@@ -363,7 +366,7 @@ def _check_unpacked(archive: zipfile.ZipFile) -> None:
                 for match in _ELEMENT.finditer(data):
                     if match.start() < cut:
                         counts[match.group(1)] += 1
-                if max(counts.values()) > MAX_CELLS:
+                if max(counts.values()) > MAX_CELLS + XLSX_MAX_COLUMNS:
                     raise _too_many_cells()
                 if not chunk:
                     break
@@ -384,9 +387,9 @@ def _xlsx_lines(workbook, worksheet, budget: _CellBudget) -> Iterator[tuple[int,
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        for number, cells in parser.parse():
+        for index, (number, cells) in enumerate(parser.parse()):
             width = max((cell["column"] for cell in cells), default=1)
-            budget.spend(width)
+            budget.spend(width, header=index == 0)
             line = [None] * width
             for cell in cells:
                 if cell["data_type"] == "f":

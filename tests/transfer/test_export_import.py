@@ -30,6 +30,8 @@ def portfolio(own_department, other_department, head, goal):
         kind="rpa",
         stage="operation",
         budget=380_000,
+        running_cost=45_000,
+        cost_to_date=12_500,  # kronor, although its name ends in _date
         owner=head,
         tags="RPA, skola",
         planned_start="2025-01-01",
@@ -113,6 +115,7 @@ def test_exported_initiatives_import_back_unchanged(client_for, office, portfoli
     assert (len(plan.creates), len(plan.updates), plan.unchanged) == (0, 0, 2)
     confirm(client, page)
     assert snapshot() == before
+    assert Initiative.objects.get(ref="DIG-2026-001").cost_to_date == 12_500
 
 
 def test_exported_benefits_with_measurements_import_back_unchanged(client_for, office, portfolio):

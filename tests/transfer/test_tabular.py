@@ -211,14 +211,20 @@ def test_a_small_file_of_a_million_cells_is_refused_before_it_is_parsed(monkeypa
 
 def test_one_far_away_cell_per_row_counts_as_the_whole_row(monkeypatch):
     monkeypatch.setattr(tabular, "MAX_CELLS", 100_000)
-    rows = "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(1, 8))
-    assert "more than 100,000 cells" in refusal(with_sheet_xml(rows, dimension="XFD1:XFD7"))
+    # A header and seven data rows: 7 x 16,384 data cells.
+    rows = "".join(f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(1, 9))
+    assert "more than 100,000 cells" in refusal(with_sheet_xml(rows, dimension="XFD1:XFD8"))
 
 
 def test_a_csv_with_more_cells_than_the_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(tabular, "MAX_CELLS", 8)
+    monkeypatch.setattr(tabular, "MAX_CELLS", 6)
     assert len(read(b"a,b\n1,2\n3,4\n5,6\n")[""].rows) == 3
-    assert "more than 8 cells" in refusal(b"a,b,c\n1,2,3\n4,5,6\n")
+    assert "more than 6 cells" in refusal(b"a,b,c\n1,2,3\n4,5,6\n7,8,9\n")
+
+
+def test_the_header_row_does_not_count_against_the_cell_limit(monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_CELLS", 6)
+    assert len(read(b"a,b,c,d,e,f,g,h\n1,2,3,4,5,6\n")[""].rows) == 1
 
 
 def test_an_xlsx_that_unpacks_beyond_the_limit_is_refused(monkeypatch):
