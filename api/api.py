@@ -19,8 +19,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from api import schemas
 from api.auth import AUTH, NO_CREDENTIALS, authenticated
 from benefits.models import Benefit, Measurement, hourly_rate
-from initiatives.models import Department, Initiative
-from portfolio import dashboard, permissions, prioritisation
+from initiatives.models import Initiative
+from organisation import permissions
+from organisation.models import Department
+from portfolio import dashboard, prioritisation
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.ranking import fill_expected_sek, load_candidates, ranked
 

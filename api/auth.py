@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from api.models import ApiToken
-from portfolio import permissions
+from organisation import permissions
 
 NO_CREDENTIALS = "Log in, or send a personal API token: Authorization: Bearer <token>."
 NO_ROLE = "Your account has no role in the portfolio; ask the digitalization office for one."

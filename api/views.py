@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from api.forms import TokenForm
 from api.models import ApiToken
-from portfolio import permissions
-from portfolio.permissions import require
+from organisation import permissions
+from organisation.permissions import require
 
 
 @never_cache  # the response to a create carries the secret: keep it out of every cache

@@ -168,7 +168,7 @@ def run(url: str, only: str | None) -> None:
     from benefits.exports import COLUMNS as BENEFIT_COLUMNS
     from benefits.exports import MEASUREMENT_COLUMNS
     from initiatives.exports import COLUMNS as INITIATIVE_COLUMNS
-    from initiatives.models import Department
+    from organisation.models import Department
     from portfolio import tabular
     from portfolio.importing import import_plan
     from portfolio.models import CouncilGoal, ImportBatch

@@ -52,7 +52,8 @@ def prepare(n: int, users: int, seed: int) -> tuple[list[list[str]], list[str]]:
     from django.core.management import call_command
     from django.db import connection
 
-    from initiatives.models import Department, Initiative
+    from initiatives.models import Initiative
+    from organisation.models import Department
     from portfolio.synthetic import seed_synthetic
 
     call_command("migrate", verbosity=0)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from benefits.models import Benefit, Category, Confidence, Measurement, PortfolioSetting
 from initiatives.forms import DateInput
-from initiatives.models import Department
+from organisation.models import Department
 from portfolio.htmx import order_by_column
 
 SORTS = {

@@ -21,9 +21,10 @@ from benefits.forms import (
 from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import Initiative
 from initiatives.services import InitiativeArchived
-from portfolio import charts, permissions
+from organisation import permissions
+from organisation.permissions import require
+from portfolio import charts
 from portfolio.htmx import page_or_fragment, wants_fragment
-from portfolio.permissions import require
 
 
 def benefit_cards(

@@ -1,14 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from initiatives.models import Department, Initiative, Lesson, ProgressUpdate, StageChange
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
-    search_fields = ["name", "code"]
-    filter_horizontal = ["members"]
+from initiatives.models import Initiative, Lesson, ProgressUpdate, StageChange
 
 
 @admin.register(Initiative)

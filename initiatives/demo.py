@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives.models import (
-    Department,
     Initiative,
     Lesson,
     LessonKind,
@@ -30,6 +29,7 @@ from initiatives.models import (
     StageChange,
     StageChangeStatus,
 )
+from organisation.models import Department
 
 DEMO_PASSWORD = "demo-2026"
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from initiatives.merge import initiative_rule_errors
 from initiatives.models import (
-    Department,
     Health,
     Initiative,
     Kind,
@@ -20,7 +19,8 @@ from initiatives.models import (
     ProgressUpdate,
     Stage,
 )
-from portfolio import permissions
+from organisation import permissions
+from organisation.models import Department
 from portfolio.htmx import order_by_column
 
 SORTS = {

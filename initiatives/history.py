@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from initiatives.models import Department, Initiative, Lesson, ProgressUpdate
+from initiatives.models import Initiative, Lesson, ProgressUpdate
+from organisation.models import Department
 
 HIDDEN_FIELDS = {"version", "id", "updated_at", "created_at"}
 

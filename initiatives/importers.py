@@ -17,7 +17,6 @@ from simple_history.utils import bulk_create_with_history
 
 from initiatives.exports import COLUMNS
 from initiatives.models import (
-    Department,
     Initiative,
     Kind,
     Outcome,
@@ -26,6 +25,7 @@ from initiatives.models import (
     StageChangeStatus,
 )
 from initiatives.services import REF_PREFIX
+from organisation.models import Department
 from portfolio.cache import bump_data_version
 from portfolio.importing import (
     MISSING,

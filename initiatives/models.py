@@ -12,34 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from initiatives import limits
+from organisation.models import Department
 
 REF_VALIDATOR = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{1,30}$",
     _("Use capital letters, digits and hyphens, for example DIG-2026-014."),
 )
-
-
-class Department(models.Model):
-    """A förvaltning or municipal company; users belong to one or more."""
-
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    code = models.CharField(_("short code"), max_length=20, unique=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        blank=True,
-        related_name="departments",
-        verbose_name=_("members"),
-    )
-
-    history = HistoricalRecords(m2m_fields=[members])
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Stage(models.TextChoices):

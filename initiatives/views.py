@@ -26,9 +26,9 @@ from initiatives.forms import (
     StageDecisionForm,
 )
 from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
-from portfolio import permissions
+from organisation import permissions
+from organisation.permissions import require
 from portfolio.htmx import page_or_fragment, wants_fragment
-from portfolio.permissions import require
 from portfolio.views.goals import alignment_context
 
 

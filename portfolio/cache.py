@@ -54,7 +54,8 @@ def cached(key: str, compute: Callable[[], object]) -> object:
 
 def connect_signals() -> None:
     from benefits.models import Benefit, Measurement, PortfolioSetting
-    from initiatives.models import Department, Initiative, ProgressUpdate, StageChange
+    from initiatives.models import Initiative, ProgressUpdate, StageChange
+    from organisation.models import Department
     from portfolio.models import Alignment, CouncilGoal
 
     def setting_saved(created=False, **kwargs):

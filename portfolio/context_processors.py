@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from portfolio import permissions
+from organisation import permissions
 
 
 def navigation(request: HttpRequest) -> dict:

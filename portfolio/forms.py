@@ -5,7 +5,8 @@ from django.forms.renderers import Jinja2, TemplatesSetting
 from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Department, Kind, Stage
+from initiatives.models import Kind, Stage
+from organisation.models import Department
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.prioritisation import SAATY_SCALE
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "simple_history",
+    "organisation",
     "portfolio",
     "initiatives",
     "benefits",

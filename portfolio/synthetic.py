@@ -38,7 +38,6 @@ from benefits.models import (
     PortfolioSetting,
 )
 from initiatives.models import (
-    Department,
     Health,
     Initiative,
     Kind,
@@ -48,6 +47,7 @@ from initiatives.models import (
     ProgressUpdate,
     Stage,
 )
+from organisation.models import Department
 from portfolio.cache import bump_data_version
 from portfolio.models import Alignment, CouncilGoal
 

@@ -48,6 +48,7 @@ urlpatterns = [
     path("initiatives/", include("initiatives.urls")),
     path("benefits/", include("benefits.urls")),
     path("portfolio/", include("portfolio.urls_app")),
+    path("organisation/", include("organisation.urls")),
     path("api/v1/", api.urls),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import checks
 
-from portfolio.permissions import ROLES
+from organisation.permissions import ROLES
 
 
 def check_role_map(app_configs=None, **kwargs) -> list[checks.CheckMessage]:

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 
-from initiatives.models import Department
-from portfolio.permissions import ROLES
+from organisation.models import Department
+from organisation.permissions import ROLES
 
 LOGGER = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from initiatives.models import Department, Initiative, Lesson, ProgressUpdate
+from initiatives.models import Initiative, Lesson, ProgressUpdate
+from organisation.models import Department
 
 _counter = itertools.count(1)
 

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET
 
 from benefits.models import Benefit, hourly_rate
 from initiatives.models import Stage
-from portfolio import charts, dashboard, permissions
+from organisation import permissions
+from organisation.permissions import require
+from portfolio import charts, dashboard
 from portfolio.cache import cached
 from portfolio.forms import DashboardFilterForm
 from portfolio.htmx import wants_fragment
 from portfolio.models import CouncilGoal
-from portfolio.permissions import require
 
 
 @require_GET

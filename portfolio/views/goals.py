@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from initiatives.models import Initiative
 from initiatives.services import InitiativeArchived
-from portfolio import permissions, prioritisation, services
+from organisation import permissions
+from organisation.permissions import require
+from portfolio import prioritisation, services
 from portfolio.forms import AHPForm, AlignmentForm, GoalForm
 from portfolio.htmx import wants_fragment
 from portfolio.models import Alignment, CouncilGoal
-from portfolio.permissions import require
 
 
 @require_GET

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portfolio import charts, permissions, prioritisation
+from organisation import permissions
+from organisation.permissions import require
+from portfolio import charts, prioritisation
 from portfolio.forms import DecisionForm, RankingForm, SensitivityForm
 from portfolio.htmx import page_or_fragment
 from portfolio.models import CouncilGoal, Decision
-from portfolio.permissions import require
 from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
 
 RANKING_PAGE_SIZE = 50

@@ -14,10 +14,11 @@ from benefits.forms import BenefitFilterForm
 from benefits.models import Benefit, hourly_rate
 from initiatives import exports as initiative_exports
 from initiatives.forms import InitiativeFilterForm
-from portfolio import importing, permissions, tabular
+from organisation import permissions
+from organisation.permissions import require
+from portfolio import importing, tabular
 from portfolio.forms import ImportForm
 from portfolio.models import CouncilGoal, Decision, ImportBatch
-from portfolio.permissions import require
 from portfolio.ranking import fill_expected_sek, ranked
 from portfolio.views.ranking import _candidates
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from initiatives.models import Department
+from organisation.models import Department
 from portfolio.models import Alignment, CouncilGoal
 from tests.benefits.factories import TODAY, make_benefit, measure
 from tests.conftest import make_department, make_initiative, make_update

@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from benefits.models import Benefit, Measurement
 from benefits.services import benefit_refresh_latest
-from initiatives.models import Department, Initiative, Kind, ProgressUpdate, Stage
+from initiatives.models import Initiative, Kind, ProgressUpdate, Stage
+from organisation.models import Department
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.synthetic import seed_synthetic
 

@@ -22,7 +22,7 @@ from playwright.sync_api import ConsoleMessage, Error, Page, expect
 from benefits.models import Frequency
 from initiatives import services
 from initiatives.models import Health, Initiative, Kind, LessonKind, Stage
-from portfolio.permissions import ROLES
+from organisation.permissions import ROLES
 from tests.benefits.factories import make_benefit, measure
 from tests.conftest import make_department, make_initiative, make_lesson, make_update
 

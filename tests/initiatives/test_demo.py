@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from initiatives.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from initiatives.models import (
-    Department,
     Initiative,
     Kind,
     Lesson,
@@ -23,7 +22,8 @@ from initiatives.models import (
     StageChange,
     StageChangeStatus,
 )
-from portfolio.permissions import ROLES, role
+from organisation.models import Department
+from organisation.permissions import ROLES, role
 
 pytestmark = pytest.mark.django_db
 

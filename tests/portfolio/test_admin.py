@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from api.models import ApiToken
 from benefits.models import PortfolioSetting
-from initiatives.models import Department
+from organisation.models import Department
 from portfolio.forms import FormRenderer
 from tests.conftest import make_department, make_user
 
@@ -96,7 +96,7 @@ def test_every_page_of_every_registered_model_opens(settings, admin_client_en, s
     _one_row_of_every_registered_model(settings)
     pages = _pages_of_every_registered_model(superuser)
     labels = {label for label, _url, _status in pages}
-    assert {"auth.User", "auth.Group", "initiatives.Department", "initiatives.Initiative"} <= labels
+    assert {"auth.User", "auth.Group", "organisation.Department", "initiatives.Initiative"} <= labels
 
     admin_client_en.raise_request_exception = False  # list every failing page, not the first
     failures = []

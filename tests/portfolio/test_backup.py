@@ -27,7 +27,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import RequestFactory
 
-from initiatives.models import Department, Initiative, ProgressUpdate
+from initiatives.models import Initiative, ProgressUpdate
+from organisation.models import Department
 from portfolio.models import DataVersion
 from tests.conftest import make_department, make_initiative, make_update, make_user
 

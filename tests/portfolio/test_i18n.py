@@ -70,7 +70,7 @@ def _marked_strings() -> set[str]:
     for path in templates:
         found |= set(re.findall(r'{% translate "([^"]+)" %}', path.read_text()))
         found |= set(re.findall(r"{% translate '([^']+)' %}", path.read_text()))
-    for app in ["portfolio", "initiatives", "benefits", "api", "sso"]:
+    for app in ["organisation", "portfolio", "initiatives", "benefits", "api", "sso"]:
         for path in (root / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 found |= set(re.findall(r'\b_\("([^"\\]+)"\)', path.read_text()))

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client, override_settings
 
-from initiatives.models import Department
-from portfolio.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE, ROLES
+from organisation.models import Department
+from organisation.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE, ROLES
 from sso import oidc
 from tests.conftest import make_department, make_user
 from tests.sso.conftest import (

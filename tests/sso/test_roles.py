@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import override_settings
 
-from portfolio.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE, ROLES, role
+from organisation.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE, ROLES, role
 from sso.services import apply_role_claim, mapped_role, user_from_claims
 from tests.conftest import make_department, make_user
 

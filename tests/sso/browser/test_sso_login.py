@@ -8,7 +8,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import Page, expect
 
-from initiatives.models import Department
+from organisation.models import Department
 from sso import oidc
 from tests.browser.conftest import shown
 from tests.browser.test_accessibility import wcag_violations

@@ -122,6 +122,16 @@ def can_check_in(user: User) -> bool:
     return role(user) in (OFFICE, DEPARTMENT_HEAD)
 
 
+def can_manage_organisation(user: User) -> bool:
+    """Departments, users, their roles and memberships: the office runs them without calling IT."""
+    return is_office(user)
+
+
+def can_set_up(user: User) -> bool:
+    """The first-run setup (organisation name, departments, goals, hourly rate, first import)."""
+    return is_office(user)
+
+
 def visible_to(user: User) -> InitiativeQuerySet:
     """Initiatives the user may read: none without a role; archived ones only for the office."""
     from initiatives.models import Initiative
