@@ -31,6 +31,10 @@ class Command(BaseCommand):
                 f"The database is {connection.vendor}, not SQLite: back it up with "
                 "pg_dump -Fc (see docs/BACKUP.md), or write a portable dump with portfolio_dump."
             )
+        if connection.in_atomic_block:
+            # Our own transaction holds the write lock (transactions begin IMMEDIATE): the backup
+            # would wait for it forever.
+            raise CommandError("Run the backup outside a transaction.")
         target = Path(file)
         if target.exists() and not overwrite:
             raise CommandError(f"{target} exists; choose another name or pass --overwrite.")
