@@ -34,7 +34,9 @@ def test_create_refuses_a_name_taken_in_another_letter_case(office, own_departme
 
 
 def test_create_refuses_a_parent_that_is_itself_a_unit(office, own_department):
-    unit = services.department_create(name="Grundskola", code="GS", parent=own_department, by=office)
+    unit = services.department_create(
+        name="Grundskola", code="GS", parent=own_department, by=office
+    )
     with pytest.raises(services.DepartmentRefused) as refused:
         services.department_create(name="Skola Nord", code="SN", parent=unit, by=office)
     assert refused.value.field == "parent"
@@ -183,9 +185,7 @@ def test_merge_records_who_merged_what_into_what_on_both_departments(office, mer
     target_record = target.history.latest()
     assert target_record.history_user == office
     assert "Utbildningsförvaltningen" in target_record.history_change_reason
-    assert {m.user_id for m in target_record.members.all()} == {
-        u.pk for u in merge_case["members"]
-    }
+    assert {m.user_id for m in target_record.members.all()} == {u.pk for u in merge_case["members"]}
     # One record each for the merge, not one per member added or removed.
     assert source.history.count() == records_before + 1
 
