@@ -13,10 +13,24 @@ COLUMNS = [
 READ_ONLY = {"health", "last_update_on", "archived"}
 
 
+# A goal's two columns are named by its title, which people recognise and which stays the same
+# from one installation to the next (an id does not); the importer also reads the old id headers.
+GOAL_PREFIX = "goal:"
+REASON_SUFFIX = "(reason)"
+
+
+def goal_score_column(goal: CouncilGoal) -> str:
+    return f"{GOAL_PREFIX} {' '.join(goal.title.split())}"
+
+
+def goal_reason_column(goal: CouncilGoal) -> str:
+    return f"{goal_score_column(goal)} {REASON_SUFFIX}"
+
+
 def goal_columns(goals: list[CouncilGoal]) -> list[str]:
     columns = []
     for goal in goals:
-        columns += [f"goal_{goal.pk}_score", f"goal_{goal.pk}_reason"]
+        columns += [goal_score_column(goal), goal_reason_column(goal)]
     return columns
 
 
@@ -53,7 +67,7 @@ def initiative_rows(initiatives, goals: list[CouncilGoal]) -> list[dict]:
         }
         for goal in goals:
             alignment = scores.get((initiative.pk, goal.pk))
-            row[f"goal_{goal.pk}_score"] = alignment.score if alignment else None
-            row[f"goal_{goal.pk}_reason"] = alignment.reason if alignment else ""
+            row[goal_score_column(goal)] = alignment.score if alignment else None
+            row[goal_reason_column(goal)] = alignment.reason if alignment else ""
         rows.append(row)
     return rows

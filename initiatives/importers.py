@@ -10,12 +10,14 @@ The three steps of portfolio.importing: `parse` (once, at upload), `plan` and `a
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from initiatives.exports import COLUMNS
+from initiatives.exports import COLUMNS, GOAL_PREFIX, REASON_SUFFIX
 from initiatives.models import (
     Initiative,
     Kind,
@@ -95,19 +97,63 @@ def _score(value) -> int:
     return int(number)
 
 
+_OLD_GOAL_HEADER = re.compile(r"^goal_(\d+)_(score|reason)$")
+
+
+def _goal_headers(headers: list[str], parsed: Parsed) -> dict[int, dict[str, str]]:
+    """goal id -> {"score": header, "reason": header} for the file's goal columns. One query.
+
+    A goal's columns are `goal: <title>` and `goal: <title> (reason)` (the title matched
+    case-insensitively, spaces trimmed), or the older `goal_<id>_score` and `goal_<id>_reason`.
+    A header naming no goal, or a goal's column given twice, is an error about the file.
+    """
+    goals = list(CouncilGoal.objects.order_by("-active", "order", "id").values_list("pk", "title"))
+    ids = {pk for pk, _title in goals}
+    by_title = {}
+    for pk, title in goals:
+        by_title.setdefault(_key(title), pk)
+    found: dict[int, dict[str, str]] = {}
+    for header in headers:
+        goal_id = part = None
+        if old := _OLD_GOAL_HEADER.match(header):
+            goal_id, part = int(old.group(1)), old.group(2)
+            goal_id = goal_id if goal_id in ids else None
+        elif header.startswith(GOAL_PREFIX):
+            title = header.removeprefix(GOAL_PREFIX)
+            goal_id, part = by_title.get(_key(title)), "score"
+            if goal_id is None and title.rstrip().endswith(REASON_SUFFIX):
+                goal_id = by_title.get(_key(title.rstrip().removesuffix(REASON_SUFFIX)))
+                part = "reason"
+        elif not header.startswith("goal_"):
+            continue
+        if goal_id is None:
+            parsed.file_errors.append(
+                _("Column %(column)s names no council goal.") % {"column": header}
+            )
+            continue
+        columns = found.setdefault(goal_id, {})
+        if part in columns:
+            if columns[part] == header:
+                continue  # the same header twice: check_headers says so
+            parsed.file_errors.append(
+                _("Columns %(first)s and %(second)s are the same goal's column.")
+                % {"first": columns[part], "second": header}
+            )
+            continue
+        columns[part] = header
+    return dict(sorted(found.items()))
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
 def parse(sheets: dict) -> Parsed:
     """Read and check every cell; keep the rows that parsed, as JSON. Three queries."""
     sheet = sheets.get(SHEET) or next(iter(sheets.values()))
     parsed = Parsed(count=len(sheet.rows))
-    goals = set(CouncilGoal.objects.values_list("pk", flat=True))
-    known = set(COLUMNS)
-    for goal_id in goals:
-        known |= {f"goal_{goal_id}_score", f"goal_{goal_id}_reason"}
-    for header in sheet.headers:
-        if header.startswith("goal_") and header not in known:
-            parsed.file_errors.append(
-                _("Column %(column)s names no council goal.") % {"column": header}
-            )
+    goal_headers = _goal_headers(sheet.headers, parsed)
+    known = set(COLUMNS) | {h for h in sheet.headers if h.startswith((GOAL_PREFIX, "goal_"))}
     if not check_headers(sheet.headers, known, {"title", "department"}, parsed):
         return parsed
     departments = list(Department.objects.values_list("code", "name", "pk"))
@@ -141,9 +187,6 @@ def parse(sheets: dict) -> Parsed:
     }
     columns = {column: spec for column, spec in columns.items() if column in sheet.headers}
     required = {"title": _("A title is required."), "department": _("A department is required.")}
-    goal_ids = sorted(
-        {int(h.split("_")[1]) for h in sheet.headers if h.startswith("goal_") and h in known}
-    )
     rows, seen = [], {}
     for number, values in sheet.rows:
         cells = Cells(number, values, parsed.errors)
@@ -160,9 +203,9 @@ def parse(sheets: dict) -> Parsed:
             if value is not MISSING:
                 fields[name] = to_json(value)
         scores = {}
-        for goal_id in goal_ids:
-            score = cells.get(f"goal_{goal_id}_score", _score)
-            reason = cells.get(f"goal_{goal_id}_reason", text, model=Alignment, name="reason")
+        for goal_id, headers in goal_headers.items():
+            score = cells.get(headers.get("score", ""), _score)
+            reason = cells.get(headers.get("reason", ""), text, model=Alignment, name="reason")
             given = {"score": score, "reason": reason}
             given = {key: value for key, value in given.items() if value is not MISSING}
             if given:
