@@ -1,13 +1,19 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
+
+from organisation import permissions, users
 
 
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # A user without a role (a first single sign-on login) is told whom to ask, not shown a 403.
+    if not permissions.can_view(request.user):
+        context = {"contacts": users.office_contacts()}
+        return render(request, "organisation/no_role.html", context)
     return redirect("initiatives:list")
 
 
