@@ -111,6 +111,20 @@ def test_an_expired_link_says_so_and_asks_for_a_new_invitation(
     assert "new invitation" in text
 
 
+def test_a_link_six_days_old_still_works_though_a_reset_link_would_have_expired(
+    client_for, office, client
+):
+    _invite(client_for(office))
+    link = _link(mail.outbox[0])
+    client.logout()
+    now = users.invitation_token_generator._num_seconds(users.invitation_token_generator._now())
+    with mock.patch.object(
+        users.InvitationTokenGenerator, "_num_seconds", return_value=now + 6 * 24 * 3600
+    ):
+        response = client.get(link)
+    assert "Choose your password" in response.content.decode()
+
+
 def test_a_password_reset_token_is_no_invitation(client_for, office, client):
     from django.contrib.auth.tokens import default_token_generator
 
