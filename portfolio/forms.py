@@ -238,5 +238,107 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File (XLSX or CSV)"),
-        help_text=_("An exported file imports back unchanged. Headers as in the README."),
+        help_text=_(
+            "An exported file imports back unchanged, and so does a filled-in template: its "
+            "headers are the ones the import reads."
+        ),
     )
+
+
+# The first-run setup (portfolio/setup.py, portfolio/views/setup.py) ------------------------------
+
+
+class SetupNameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the organisation"),
+        max_length=200,
+        help_text=_("For example Stockholms stad or Region Uppsala; shown on pages and exports."),
+    )
+
+
+class SetupDepartmentsForm(forms.Form):
+    lines = forms.CharField(
+        label=_("Departments, one per line"),
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text=_(
+            "Type or paste one department per line: “Name”, or “Name;CODE”. A column pasted "
+            "from a spreadsheet works too, and so do two columns (name and code). A code is "
+            "made from the name when there is none."
+        ),
+    )
+
+
+GOAL_ROWS = 3  # blank rows for the office's own goals; more can be added on the goals page
+
+
+class SetupGoalsForm(forms.Form):
+    """The demo city's three goals as suggestions to tick, and rows for the council's own."""
+
+    def __init__(self, *args, suggestions: list[tuple[str, str, Decimal]], has_goals: bool,
+                 **kwargs):  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.suggestions, self.has_goals = suggestions, has_goals
+        for index, (title, description, _weight) in enumerate(suggestions):
+            self.fields[f"suggestion_{index}"] = forms.BooleanField(
+                label=title, help_text=description, required=False
+            )
+        for row in range(1, GOAL_ROWS + 1):
+            self.fields[f"title_{row}"] = forms.CharField(
+                label=_("Title"), max_length=200, required=False
+            )
+            self.fields[f"description_{row}"] = forms.CharField(
+                label=_("Description"), required=False, max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )  # fmt: skip
+            self.fields[f"weight_{row}"] = forms.DecimalField(
+                label=_("Weight"), required=False, min_value=0, max_value=1000, max_digits=8,
+                decimal_places=3, initial=1,
+                widget=forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
+            )  # fmt: skip
+
+    def suggestion_fields(self):
+        return [self[f"suggestion_{index}"] for index in range(len(self.suggestions))]
+
+    def goal_rows(self):
+        return [
+            (row, [self[f"title_{row}"], self[f"description_{row}"], self[f"weight_{row}"]])
+            for row in range(1, GOAL_ROWS + 1)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = {}
+        for index, (title, _description, _weight) in enumerate(self.suggestions):
+            if cleaned.get(f"suggestion_{index}"):
+                seen[title.casefold()] = title
+        for row in range(1, GOAL_ROWS + 1):
+            title = (cleaned.get(f"title_{row}") or "").strip()
+            if not title:
+                if cleaned.get(f"description_{row}"):
+                    self.add_error(f"title_{row}", _("Give the goal a title."))
+                continue
+            if title.casefold() in seen:
+                self.add_error(f"title_{row}", _("This goal is already in the list."))
+            seen[title.casefold()] = title
+        if not seen and not self.has_goals and not self.errors:
+            raise forms.ValidationError(_("Tick or write at least one goal."))
+        return cleaned
+
+    def drafts(self) -> list[dict]:
+        """The goals to add, as title, description and weight."""
+        drafts = []
+        for index, (title, description, weight) in enumerate(self.suggestions):
+            if self.cleaned_data.get(f"suggestion_{index}"):
+                drafts.append({"title": title, "description": description, "weight": weight})
+        for row in range(1, GOAL_ROWS + 1):
+            title = (self.cleaned_data.get(f"title_{row}") or "").strip()
+            if title:
+                weight = self.cleaned_data.get(f"weight_{row}")
+                drafts.append({
+                    "title": title,
+                    "description": (self.cleaned_data.get(f"description_{row}") or "").strip(),
+                    "weight": Decimal(1) if weight is None else weight,
+                })  # fmt: skip
+        return drafts

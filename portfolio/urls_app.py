@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolio.views import dashboard, goals, ranking, transfer
+from portfolio.views import dashboard, goals, ranking, setup, transfer
 
 app_name = "portfolio"
 
@@ -17,8 +17,17 @@ urlpatterns = [
     path("export/initiatives/", transfer.initiatives_export, name="initiatives_export"),
     path("export/benefits/", transfer.benefits_export, name="benefits_export"),
     path("import/", transfer.import_upload, name="import"),
+    path("import/templates/<str:kind>.xlsx", transfer.import_template, name="import_template"),
     path("import/<int:pk>/", transfer.import_preview, name="import_preview"),
     path("import/<int:pk>/apply/", transfer.import_apply, name="import_apply"),
+    path("setup/", setup.setup_start, name="setup"),
+    path("setup/waiting/", setup.setup_pending, name="setup_pending"),
+    path("setup/organisation/", setup.setup_name, name="setup_name"),
+    path("setup/departments/", setup.setup_departments, name="setup_departments"),
+    path("setup/goals/", setup.setup_goals, name="setup_goals"),
+    path("setup/hourly-rate/", setup.setup_rate, name="setup_rate"),
+    path("setup/import/", setup.setup_import, name="setup_import"),
+    path("setup/finish/", setup.setup_finish, name="setup_finish"),
     path("goals/", goals.goal_list, name="goals"),
     path("goals/new/", goals.goal_edit, name="goal_create"),
     path("goals/<int:pk>/edit/", goals.goal_edit, name="goal_edit"),

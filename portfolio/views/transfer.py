@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,9 +14,11 @@ from benefits.forms import BenefitFilterForm
 from benefits.models import Benefit, hourly_rate
 from initiatives import exports as initiative_exports
 from initiatives.forms import InitiativeFilterForm
+from initiatives.models import Initiative
 from organisation import permissions
+from organisation.models import Department
 from organisation.permissions import require
-from portfolio import importing, tabular
+from portfolio import import_templates, importing, setup, tabular
 from portfolio.forms import ImportForm
 from portfolio.models import CouncilGoal, Decision, ImportBatch
 from portfolio.ranking import fill_expected_sek, ranked
@@ -63,7 +65,7 @@ def ranking_export(request: HttpRequest) -> HttpResponse:
     form, candidates = _candidates(request, request.GET)
     ranking = list(ranked(candidates, form.weights())) if candidates.goals else []
     fill_expected_sek(ranking)
-    goal_columns = [f"goal_{goal.pk}_score" for goal in candidates.goals]
+    goal_columns = [initiative_exports.goal_score_column(goal) for goal in candidates.goals]
     rows = []
     for item in ranking:
         row = {
@@ -107,8 +109,42 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             return redirect("portfolio:import_preview", pk=batch.pk)
     recent = ImportBatch.objects.select_related("uploaded_by").defer("parsed")[:10]
     context = {"form": form, "recent": recent, "limit_mb": tabular.MAX_UPLOAD_BYTES // 1024**2,
-               "max_rows": tabular.MAX_ROWS}  # fmt: skip
+               "max_rows": tabular.MAX_ROWS, "templates": _template_links(),
+               "setup_open": setup.setup_open()}  # fmt: skip
     return render(request, "portfolio/import.html", context, status=422 if form.errors else 200)
+
+
+def _template_links() -> list[tuple[str, str]]:
+    return [
+        ("initiatives", _("Initiatives, with a score for each council goal (XLSX)")),
+        ("benefits", _("Benefits (XLSX)")),
+        ("measurements", _("Measurements of benefits (XLSX)")),
+    ]
+
+
+@require_GET
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """An empty workbook to fill in: the importer's headers, an example row, drop-down lists and
+    instructions in the user's language."""
+    require(permissions.can_import(request.user))
+    if kind not in import_templates.KINDS:
+        raise Http404
+    departments = list(Department.objects.active().values_list("code", flat=True))
+    example_ref = (
+        Initiative.objects.active().order_by("ref").values_list("ref", flat=True).first()
+        or "DIG-2026-001"
+    )
+    content = import_templates.template_workbook(
+        kind,
+        user=request.user,
+        departments=departments,
+        goals=list(CouncilGoal.objects.active()),
+        example_ref=example_ref,
+    )
+    response = HttpResponse(content, content_type=tabular.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="template-{kind}.xlsx"'
+    return response
 
 
 @require_GET
