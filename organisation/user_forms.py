@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from organisation import users
@@ -46,9 +46,13 @@ class UserFilterForm(forms.Form):
         empty_label=_("All departments"),
     )
     active = forms.ChoiceField(
-        label=_("Active"),
+        label=pgettext_lazy("user", "Active"),
         required=False,
-        choices=[("", _("Active and inactive")), ("yes", _("Active")), ("no", _("Inactive"))],
+        choices=[
+            ("", _("Active and inactive")),
+            ("yes", pgettext_lazy("user", "Active")),
+            ("no", pgettext_lazy("user", "Inactive")),
+        ],
     )
 
     def filter(self, queryset):
@@ -179,7 +183,7 @@ class UserEditForm(forms.Form):
     role = _role_field()
     departments = _departments_field()
     is_active = forms.BooleanField(
-        label=_("Active"),
+        label=pgettext_lazy("user", "Active"),
         required=False,
         help_text=_(
             "An inactive user cannot log in. Users are never deleted: history keeps names."
