@@ -25,6 +25,9 @@ def threads_wait_for_locks(tmp_path) -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
+    # Inside the test's transaction, which begins as a writer (IMMEDIATE), the copy would wait
+    # for that lock forever: such tests need transactional_db.
+    assert not connection.in_atomic_block, "use @pytest.mark.django_db(transaction=True)"
     path = tmp_path / "db.sqlite3"
     connection.ensure_connection()
     copy = sqlite3.connect(path)

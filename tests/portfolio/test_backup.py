@@ -126,7 +126,7 @@ def make_small_portfolio() -> Initiative:
     return initiative
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_dump_of_the_demo_city_restores_into_an_empty_database_table_for_table(
     settings, tmp_path
 ):
@@ -157,7 +157,7 @@ def test_a_dump_of_the_demo_city_restores_into_an_empty_database_table_for_table
     assert Group.objects.count() == len(ROLES)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_restored_users_sign_in_with_their_passwords_and_keep_their_role(tmp_path):
     username = make_small_portfolio().owner.username
     path = dump(tmp_path / "portfolio.jsonl")
@@ -170,7 +170,7 @@ def test_restored_users_sign_in_with_their_passwords_and_keep_their_role(tmp_pat
     assert list(user.groups.values_list("name", flat=True)) == ["department_head"]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_new_rows_after_a_restore_get_new_ids(tmp_path):
     initiative = make_small_portfolio()
     path = dump(tmp_path / "portfolio.jsonl")
@@ -182,7 +182,7 @@ def test_new_rows_after_a_restore_get_new_ids(tmp_path):
     assert department.history.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_restore_refuses_a_database_that_holds_data(tmp_path):
     make_small_portfolio()
     path = dump(tmp_path / "portfolio.jsonl")
@@ -194,7 +194,7 @@ def test_the_restore_refuses_a_database_that_holds_data(tmp_path):
     assert fingerprint() == before
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_dump_cut_off_before_its_end_restores_nothing(tmp_path):
     make_small_portfolio()
     lines = read_lines(dump(tmp_path / "portfolio.jsonl"))
@@ -206,7 +206,7 @@ def test_a_dump_cut_off_before_its_end_restores_nothing(tmp_path):
     assert fingerprint() == empty
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_row_that_cannot_be_loaded_undoes_the_rows_before_it(tmp_path):
     make_small_portfolio()
     lines = read_lines(dump(tmp_path / "portfolio.jsonl"))
@@ -220,7 +220,7 @@ def test_a_row_that_cannot_be_loaded_undoes_the_rows_before_it(tmp_path):
     assert fingerprint() == empty
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_dump_with_rows_missing_is_refused(tmp_path):
     make_small_portfolio()
     lines = read_lines(dump(tmp_path / "portfolio.jsonl"))
@@ -350,7 +350,7 @@ def test_a_dump_that_cannot_be_written_says_so_and_leaves_no_file(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's backup API; see pg_dump below")
 def test_the_sqlite_backup_is_a_sound_database_with_the_same_rows(tmp_path):
     make_small_portfolio()
@@ -373,7 +373,7 @@ def test_the_sqlite_backup_is_a_sound_database_with_the_same_rows(tmp_path):
 
 # Outside a transaction, as the command runs: a transaction begun as a writer (SQLite's IMMEDIATE
 # mode) holds a lock the backup would wait on forever.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's backup API")
 def test_the_sqlite_backup_never_overwrites_without_being_told(tmp_path):
     existing = tmp_path / "copy.sqlite3"
@@ -410,7 +410,7 @@ def _pg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="pg_dump and pg_restore need PostgreSQL"
 )
