@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portfolio.middleware.LoginRequiredMiddleware",
+    "portfolio.setup.SetupMiddleware",
     # Axes must come last: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -261,6 +262,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portfolio@localhost")
 # A reset link works once, and for at most this many seconds (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60)
+# An invitation link (a new user choosing their first password) works once, for this long.
+INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 60 * 60)
 
 # --- Single sign-on with OpenID Connect (sso/, mozilla-django-oidc) ------------------------------
 # On when OIDC_ISSUER and OIDC_CLIENT_ID are set; the login page then offers "Log in with

@@ -84,6 +84,8 @@ class SetupMiddleware:
         office = permissions.can_set_up(user)
         if not office and match.view_name not in self.EVERYONE_PAGES:
             return None
+        if permissions.role(user) is None:
+            return None  # without a role the home page says so, set up or not
         if not setup_needed():
             return None
         return redirect("portfolio:setup" if office else "portfolio:setup_pending")

@@ -56,12 +56,18 @@ def test_the_office_is_not_sent_to_the_setup_once_it_is_finished(client_for, off
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("role", ["department_head", "executive", None])
+@pytest.mark.parametrize("role", ["department_head", "executive"])
 def test_everyone_else_sees_a_polite_page_while_the_office_sets_up(db, client_for, role):
     client = client_for(make_user(role))
     response = client.get(reverse("home"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("portfolio:setup_pending")
     assert "The digitalization office is setting up the portfolio" in response.text
+
+
+def test_a_user_without_a_role_is_told_so_even_while_the_office_sets_up(db, client_for):
+    response = client_for(make_user(None)).get(reverse("home"))
+    assert response.status_code == 200
+    assert "Your account has no role yet" in response.text
 
 
 def test_the_polite_page_sends_people_on_once_the_setup_is_done(client_for, executive):
