@@ -183,10 +183,13 @@ class InitiativeForm(forms.ModelForm):
             get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
         )
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        # Departments in use, and the initiative's own even if it has been archived since.
+        in_use = Department.objects.active()
+        if self.instance.pk:
+            in_use = in_use | Department.objects.filter(pk=self.instance.department_id)
         if not permissions.is_office(user):
-            self.fields["department"].queryset = Department.objects.filter(
-                id__in=permissions.department_ids(user)
-            )
+            in_use = in_use.filter(id__in=permissions.department_ids(user))
+        self.fields["department"].queryset = in_use
         if self.instance.pk:
             # The ref names the initiative in links and exports; it is fixed once created.
             del self.fields["ref"]

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from benefits.services import lock_rows
 from organisation import permissions
 from organisation.models import Department, Organisation
-from organisation.services import department_create
+from organisation.services import DepartmentRefused, department_create
 from portfolio.models import CouncilGoal
 from portfolio.services import GoalTitleTaken, goal_save
 
@@ -264,7 +264,12 @@ def departments_create_from_text(*, text: str, by) -> DepartmentPlan:
     plan = departments_plan(text)
     if plan.ok:
         for line in plan.new:
-            department_create(name=line.name, code=line.code, by=by)
+            try:
+                department_create(name=line.name, code=line.code, by=by)
+            except DepartmentRefused as refused:
+                # The service's own rules (e.g. a name taken in another letter case): all or none.
+                line.error = str(refused)
+                transaction.set_rollback(True)
     return plan
 
 

@@ -377,3 +377,22 @@ def test_finishing_without_departments_or_goals_says_what_is_missing(client_for,
     assert "There are no departments yet." in response.text
     assert "There are no council goals yet." in response.text
     assert not finished()
+
+
+def test_a_line_the_department_rules_refuse_is_named_and_nothing_is_created(office, monkeypatch):
+    from organisation import services as organisation_services
+
+    real = organisation_services.department_create
+
+    def refuse_the_second(**fields):
+        if fields["name"] == "Kulturförvaltningen":
+            raise organisation_services.DepartmentRefused("Taken.", field="name")
+        return real(**fields)
+
+    monkeypatch.setattr(setup, "department_create", refuse_the_second)
+    plan = setup.departments_create_from_text(
+        text="Miljöförvaltningen\nKulturförvaltningen", by=office
+    )
+    assert not plan.ok
+    assert [line.error for line in plan.lines] == ["", "Taken."]
+    assert not Department.objects.exists()
