@@ -1716,7 +1716,7 @@ def _ensure_users(departments: dict[str, Department]) -> dict[str, User]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-        user.groups.set([Group.objects.get(name=role)])
+        user.groups.set([Group.objects.get_or_create(name=role)[0]])
         if code:
             departments[code].members.add(user)
         users[username] = user

@@ -510,7 +510,11 @@ def import_apply(*, batch, by) -> dict:
     # SQLite, where select_for_update is a plain read, a reader that then writes fails at once
     # while another writer is active, but a first write waits for it (the busy timeout).
     ImportBatch.objects.filter(pk=batch.pk).update(id=F("id"))
-    locked = ImportBatch.objects.select_for_update().select_related("applied_by").get(pk=batch.pk)
+    locked = (
+        ImportBatch.objects.select_for_update(of=("self",))
+        .select_related("applied_by")
+        .get(pk=batch.pk)
+    )
     if locked.applied_at is not None:
         raise AlreadyApplied(locked)
     plan = import_plan(locked, lock=True)

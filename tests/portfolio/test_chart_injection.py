@@ -31,7 +31,7 @@ def poisoned(head, office):
     benefit = make_benefit(
         initiative,
         title=f"Timmar {PAYLOAD}",
-        unit=f"h {PAYLOAD}",
+        unit="h </script><b hx-get=/x>",  # a unit holds 40 characters
         sek_per_unit=Decimal("450"),
     )
     measure(benefit, TODAY, 100, office)
