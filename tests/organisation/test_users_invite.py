@@ -4,6 +4,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
@@ -133,6 +134,7 @@ def test_a_password_reset_token_is_no_invitation(client_for, office, client):
     uid = _link(mail.outbox[0]).split("/")[3]
     token = default_token_generator.make_token(user)
     client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(f"/accounts/invitation/{uid}/{token}/")
     assert "does not work" in response.content.decode()
 
@@ -150,6 +152,7 @@ def test_a_weak_password_on_the_invitation_page_is_refused_and_the_link_still_wo
 
 
 def test_the_invitation_page_stays_anonymous_for_a_tampered_uid(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get("/accounts/invitation/zzzz/abc-def/")
     assert response.status_code == 200
     assert "does not work" in response.content.decode()
