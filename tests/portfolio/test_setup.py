@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from benefits.models import PortfolioSetting
 from organisation.models import Department, Organisation
@@ -244,7 +245,8 @@ def test_two_pasted_names_that_make_the_same_code_get_different_codes(db):
 
 
 def test_too_many_lines_at_once_are_refused(db):
-    plan = setup.departments_plan("\n".join(f"D{n}" for n in range(501)))
+    with translation.override("en"):
+        plan = setup.departments_plan("\n".join(f"D{n}" for n in range(501)))
     assert not plan.ok and plan.error == "At most 500 departments at a time."
 
 
