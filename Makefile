@@ -20,8 +20,16 @@ run: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py load_demo
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# On every core (pytest-xdist, -n auto): two workers halve the wall time here. The default
+# --dist load hands each worker its tests in collection order, so the browser tests, collected
+# last, still run after every other test in their worker (see tests/browser/conftest.py).
+# The single sign-on tests' provider packages are installed first: two workers would otherwise
+# both run its `npm ci` into the same folder.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	if command -v npm >/dev/null && [ -f tests/sso/provider/package-lock.json ] \
+	  && [ ! -d tests/sso/provider/node_modules/oidc-provider ]; then \
+	  npm ci --no-audit --no-fund --prefix tests/sso/provider; fi
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
