@@ -42,7 +42,9 @@ def test_a_new_office_sets_up_the_portfolio_step_by_step_and_every_page_passes_a
     box = page.get_by_label(shown("Departments, one per line"))
     box.fill("Utbildningsförvaltningen\tUTB\nSocialförvaltningen\nsocialförvaltningen\n")
     page.get_by_role("button", name=shown("Preview")).click()
-    expect(page.locator("main table").last).to_contain_text("Line 3:")
+    expect(page.locator("main table").last).to_contain_text(
+        shown("Line %(number)s:") % {"number": 3}
+    )
     expect(box).to_have_value(
         "Utbildningsförvaltningen\tUTB\nSocialförvaltningen\nsocialförvaltningen\n"
     )
@@ -60,9 +62,9 @@ def test_a_new_office_sets_up_the_portfolio_step_by_step_and_every_page_passes_a
     expect(page.locator("main table").first).to_contain_text("Socialförvaltningen")
     save_and_continue(page)  # nothing typed: keeps them and goes on
     page.get_by_label("En grön och fossilfri stad").check()
-    page.get_by_role("group", name=shown("Your own goal 1")).get_by_label(shown("Title")).fill(
-        "Digitalt först"
-    )
+    page.get_by_role("group", name=shown("Your own goal %(row)s") % {"row": 1}).get_by_label(
+        shown("Title")
+    ).fill("Digitalt först")
     save_and_continue(page)
 
     expect(page.locator("main h1")).to_have_text(shown("Hourly rate"))
@@ -71,7 +73,9 @@ def test_a_new_office_sets_up_the_portfolio_step_by_step_and_every_page_passes_a
     save_and_continue(page)
 
     expect(page.locator("main h1")).to_have_text(shown("Import the register"))
-    expect(page.locator("main")).to_contain_text(shown("Setting up the portfolio: step 5 of 5"))
+    expect(page.locator("main")).to_contain_text(
+        shown("Setting up the portfolio: step %(number)s of %(total)s") % {"number": 5, "total": 5}
+    )
     scan(page, "step 5: import", found)
     with page.expect_download() as download:
         page.get_by_role("link", name=shown("Benefits (XLSX)"), exact=True).click()
