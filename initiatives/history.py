@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from initiatives.models import Initiative, Lesson, ProgressUpdate
+from organisation.history import FieldChange, HistoryEntry, user_name
 from organisation.models import Department
 
 HIDDEN_FIELDS = {"version", "id", "updated_at", "created_at"}
-
-
-@dataclass
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: dt.datetime
-    who: str
-    what: str
-    changes: list[FieldChange] = field(default_factory=list)
-    reason: str = ""
-
-
-def _user_name(user) -> str:
-    if user is None:
-        return _("the system")
-    return user.get_full_name() or user.username
 
 
 class _Display:
@@ -53,7 +29,7 @@ class _Display:
             else {}
         )
         self.users = (
-            {u.id: _user_name(u) for u in get_user_model().objects.filter(id__in=user_ids - {None})}
+            {u.id: user_name(u) for u in get_user_model().objects.filter(id__in=user_ids - {None})}
             if user_ids - {None}
             else {}
         )
@@ -113,14 +89,14 @@ def initiative_history(initiative: Initiative) -> list[HistoryEntry]:
     previous = None
     for record in records:
         if record.history_type == "+":
-            entry = HistoryEntry(record.history_date, _user_name(record.history_user), _("Created"))
+            entry = HistoryEntry(record.history_date, user_name(record.history_user), _("Created"))
         elif record.history_type == "-":
-            entry = HistoryEntry(record.history_date, _user_name(record.history_user), _("Deleted"))
+            entry = HistoryEntry(record.history_date, user_name(record.history_user), _("Deleted"))
         else:
             changes = diff_records(display, previous, record) if previous else []
             entry = HistoryEntry(
                 record.history_date,
-                _user_name(record.history_user),
+                user_name(record.history_user),
                 _("Changed"),
                 changes,
                 record.history_change_reason or "",
@@ -150,7 +126,7 @@ def initiative_history(initiative: Initiative) -> list[HistoryEntry]:
             entries.append(
                 HistoryEntry(
                     record.history_date,
-                    _user_name(record.history_user),
+                    user_name(record.history_user),
                     verbs[record.history_type],
                     reason=getattr(record, text_field)[:120],
                 )

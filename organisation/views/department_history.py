@@ -4,7 +4,6 @@ joined or left, when, and why (a merge says so)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -12,31 +11,10 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from organisation.history import FieldChange, HistoryEntry, user_name
 from organisation.models import Department
 
 SHOWN_FIELDS = ("name", "code", "parent_id", "archived_at")
-
-
-@dataclass
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: dt.datetime
-    who: str
-    what: str
-    changes: list[FieldChange] = field(default_factory=list)
-    reason: str = ""
-
-
-def _user_name(user) -> str:
-    if user is None:
-        return _("the system")
-    return user.get_full_name() or user.username
 
 
 def department_history(department: Department) -> list[HistoryEntry]:
@@ -49,7 +27,7 @@ def department_history(department: Department) -> list[HistoryEntry]:
     ).values_list("history_id", "user_id"):
         members_of[history_id].add(user_id)
     user_ids = set().union(*members_of.values()) if members_of else set()
-    users = {user.pk: _user_name(user) for user in get_user_model().objects.filter(pk__in=user_ids)}
+    users = {user.pk: user_name(user) for user in get_user_model().objects.filter(pk__in=user_ids)}
     parent_ids = {record.parent_id for record in records} - {None}
     parents = dict(Department.objects.filter(pk__in=parent_ids).values_list("pk", "name"))
     fields = {name: Department._meta.get_field(name.removesuffix("_id")) for name in SHOWN_FIELDS}
@@ -68,7 +46,7 @@ def department_history(department: Department) -> list[HistoryEntry]:
 
     entries, previous = [], None
     for record in records:
-        who = _user_name(record.history_user)
+        who = user_name(record.history_user)
         if record.history_type == "+" or previous is None:
             entry = HistoryEntry(record.history_date, who, _("Created"))
         else:
