@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from benefits.exports import COLUMNS, MEASUREMENT_COLUMNS
 from benefits.models import Benefit, Category, Confidence, Direction, Frequency, Measurement
+from benefits.services import set_deltas
 from initiatives.models import Initiative
 from portfolio.cache import bump_data_version
 from portfolio.importing import (
@@ -384,15 +385,9 @@ def _refresh_latest(benefit_ids, *, inserting, updating) -> list[Measurement]:
         timelines[measurement.benefit_id].append(measurement)
     stale, latest = [], []
     for benefit in benefits:
-        previous = benefit.baseline_value
         timeline = sorted(timelines[benefit.pk], key=lambda m: m.date)
-        for measurement in timeline:
-            delta = measurement.value - previous
-            if measurement.delta != delta:
-                measurement.delta = delta
-                if measurement.pk is not None:
-                    stale.append(measurement)
-            previous = measurement.value
+        changed = set_deltas(benefit.baseline_value, timeline)
+        stale.extend(m for m in changed if m.pk is not None)  # the new ones are inserted as set
         last = timeline[-1] if timeline else None
         value, date = (last.value, last.date) if last else (None, None)
         if (benefit.latest_value, benefit.latest_measured_on) != (value, date):

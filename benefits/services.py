@@ -67,6 +67,21 @@ class BenefitTitleTaken(Exception):
         )
 
 
+def set_deltas(baseline: Decimal, timeline: list[Measurement]) -> list[Measurement]:
+    """Set each measurement's change from the one before it (the first: from the baseline).
+
+    `timeline` is in date order; returns the measurements whose change was not yet right.
+    """
+    previous, changed = baseline, []
+    for measurement in timeline:
+        delta = measurement.value - previous
+        if measurement.delta != delta:
+            measurement.delta = delta
+            changed.append(measurement)
+        previous = measurement.value
+    return changed
+
+
 def benefit_refresh_latest(benefit: Benefit) -> Benefit:
     """Bring the denormalised figures in step with the measurements.
 
@@ -74,14 +89,7 @@ def benefit_refresh_latest(benefit: Benefit) -> Benefit:
     from the one before (for the realised curve over time).
     """
     measurements = list(benefit.measurements.order_by("date", "id"))
-    previous = benefit.baseline_value
-    changed = []
-    for measurement in measurements:
-        delta = measurement.value - previous
-        if measurement.delta != delta:
-            measurement.delta = delta
-            changed.append(measurement)
-        previous = measurement.value
+    changed = set_deltas(benefit.baseline_value, measurements)
     if changed:
         Measurement.objects.bulk_update(changed, ["delta"])
     latest = measurements[-1] if measurements else None
