@@ -6,8 +6,10 @@ Users are Django's own; a role is membership of one of the groups in `permission
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 
@@ -76,3 +78,14 @@ class Organisation(models.Model):
     def current(cls) -> Organisation:
         organisation, _created = cls.objects.get_or_create(pk=1)
         return organisation
+
+
+# Users' changes are history too: who gave whom which role (their groups) and who deactivated whom.
+# The password hash stays out of it, and so does the login stamp (organisation.apps writes it
+# without a history row: a row per login would bury the changes).
+register(
+    get_user_model(),
+    app="organisation",
+    excluded_fields=["password", "last_login"],
+    m2m_fields=["groups"],
+)
