@@ -21,6 +21,7 @@ from organisation import permissions, users
 from organisation.permissions import require
 from organisation.user_forms import CreateForm, InviteForm, UserEditForm, UserFilterForm
 from organisation.views.profile import set_language_cookie
+from organisation.views.user_history import user_history
 from portfolio.htmx import page_or_fragment
 
 User = get_user_model()
@@ -136,6 +137,7 @@ def _edit_context(request: HttpRequest, person, form: UserEditForm) -> dict:
         "pending": users.is_pending_invitation(person),
         "can_send_link": users.password_login_on() and bool(person.email),
         "is_self": person.pk == request.user.pk,
+        "history": user_history(person),
     }
 
 

@@ -40,3 +40,35 @@ def test_logging_in_adds_no_history_row(client, db):
     person.refresh_from_db()
     assert person.last_login is not None
     assert person.history.count() == before
+
+
+def test_the_user_page_shows_who_changed_the_role(client_for, office, own_department):
+    person = make_user(None, own_department, username="newcomer")
+    client = client_for(office)
+    _edit(client, person, role="executive")
+    page = client.get(reverse("organisation:user_edit", args=[person.pk])).text
+    assert "Change history" in page
+    assert "No role" in page and "Executive" in page
+
+
+def test_the_user_page_takes_the_same_queries_after_many_changes(
+    client_for, office, own_department, django_assert_num_queries
+):
+    person = make_user(None, own_department, username="newcomer")
+    client = client_for(office)
+    url = reverse("organisation:user_edit", args=[person.pk])
+    _edit(client, person, role="executive")
+    after_one = count_queries(client, url)
+    for role in ["office", "department_head", "executive", "", "office"] * 4:
+        _edit(client, person, role=role)
+    with django_assert_num_queries(after_one):
+        client.get(url)
+
+
+def count_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    return len(captured)
