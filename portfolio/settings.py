@@ -311,3 +311,6 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "sso.middleware.SingleSignOnMiddleware"
 )
 # --- end of single sign-on ------------------------------------------------------------------------
+
+# Formats (issue 16): English with ISO dates and 24-hour times (portfolio/formats/en/formats.py).
+FORMAT_MODULE_PATH = "portfolio.formats"

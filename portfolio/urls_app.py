@@ -1,10 +1,11 @@
 from django.urls import path
 
-from portfolio.views import dashboard, goals, ranking, setup, transfer
+from portfolio.views import dashboard, goals, ranking, setup, start, transfer
 
 app_name = "portfolio"
 
 urlpatterns = [
+    path("start/", start.start_page, name="start"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("ranking/", ranking.ranking_page, name="ranking"),
     path("ranking/sensitivity/", ranking.sensitivity_page, name="sensitivity"),

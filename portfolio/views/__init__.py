@@ -6,6 +6,12 @@ from django.views.decorators.http import require_GET
 
 from organisation import permissions, users
 
+LANDING = {
+    permissions.OFFICE: "portfolio:start",
+    permissions.DEPARTMENT_HEAD: "initiatives:check_in",
+    permissions.EXECUTIVE: "portfolio:dashboard",
+}
+
 
 @require_GET
 @login_required
@@ -14,7 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not permissions.can_view(request.user):
         context = {"contacts": users.office_contacts()}
         return render(request, "organisation/no_role.html", context)
-    return redirect("initiatives:list")
+    # Each role starts where its work is.
+    return redirect(LANDING.get(permissions.role(request.user), "initiatives:list"))
 
 
 @require_GET
