@@ -167,15 +167,30 @@ class AlignmentForm(forms.ModelForm):
         }
 
 
+# What each step of Saaty's scale means, for the first goal compared with the second: the number
+# alone says nothing to someone who has not read Saaty.
+SAATY_MORE = {
+    1: _("equally important"),
+    3: _("somewhat more important"),
+    5: _("much more important"),
+    7: _("very much more important"),
+    9: _("extremely more important"),
+}
+SAATY_LESS = {
+    3: _("somewhat less important"),
+    5: _("much less important"),
+    7: _("very much less important"),
+    9: _("extremely less important"),
+}
+
+
 def saaty_choices():
-    labels = {1: "1", 2: "2", 3: "3", 4: "4", 5: "5", 6: "6", 7: "7", 8: "8", 9: "9"}
     choices = []
     for value in SAATY_SCALE:
-        if value < 1:
-            text = f"1/{round(1 / value)}"
-        else:
-            text = labels[round(value)]
-        choices.append((text, text))
+        step = round(1 / value) if value < 1 else round(value)
+        text = f"1/{step}" if value < 1 else str(step)
+        meaning = (SAATY_LESS if value < 1 else SAATY_MORE).get(step, _("between"))
+        choices.append((text, f"{text} – {meaning}"))
     return choices
 
 
