@@ -14,7 +14,13 @@ class OrganisationConfig(AppConfig):
         from django.contrib.auth.models import update_last_login
 
         # Django's own receiver saves last_login, which would add a history row at every login.
+        from organisation.signals import remember_previous_login
+
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        # Before the stamp is overwritten: the start page lists what changed since that visit.
+        user_logged_in.connect(
+            remember_previous_login, dispatch_uid="organisation_remember_previous_login"
+        )
         user_logged_in.connect(_update_last_login, dispatch_uid="organisation_update_last_login")
 
 
