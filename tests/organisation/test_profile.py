@@ -81,11 +81,11 @@ def test_a_user_without_a_role_lands_on_a_polite_page_naming_the_office(client_f
     assert "gone" not in text.split("<main")[1]
 
 
-def test_a_user_with_a_role_is_sent_on_to_the_initiatives(client_for, executive, own_department):
+def test_a_user_with_a_role_is_sent_on_to_their_page(client_for, executive, own_department):
     # (own_department: an installation that is set up; one without departments shows the setup)
     response = client_for(executive).get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("initiatives:list")
+    assert response["Location"] == reverse("portfolio:dashboard")  # an executive's landing page
 
 
 def test_pages_that_need_a_role_still_answer_403(client_for, newcomer):
