@@ -4,10 +4,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from benefits.models import Benefit, Category, Confidence, Measurement, PortfolioSetting
 from initiatives.forms import DateInput
 from organisation.models import Department
+from organisation.numbers import LocalizedDecimalField, NumberInput
 from portfolio.htmx import order_by_column
 
 SORTS = {
@@ -67,12 +69,24 @@ class BenefitForm(forms.ModelForm):
             "target_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "measurement_method": forms.Textarea(attrs={"rows": 2}),
+            "sek_per_unit": NumberInput(unit=pgettext_lazy("unit", "SEK")),
+        }
+        field_classes = {
+            "baseline_value": LocalizedDecimalField,
+            "target_value": LocalizedDecimalField,
+            "sek_per_unit": LocalizedDecimalField,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _people()
         self.fields["owner"].label_from_instance = _person_label
+        # The values are in the indicator's unit: the one typed (after an error) or saved.
+        unit = (self.data.get(self.add_prefix("unit")) if self.is_bound else None) or (
+            self.instance.unit
+        )
+        for name in ("baseline_value", "target_value"):
+            self.fields[name].widget.unit = str(unit or "").strip()[:40]
 
     def clean(self):
         cleaned = super().clean()
@@ -95,10 +109,12 @@ class MeasurementForm(forms.ModelForm):
         model = Measurement
         fields = ["date", "value", "note"]
         widgets = {"date": DateInput()}
+        field_classes = {"value": LocalizedDecimalField}
 
     def __init__(self, *args, benefit: Benefit, **kwargs):
         super().__init__(*args, **kwargs)
         self.benefit = benefit
+        self.fields["value"].widget.unit = benefit.unit
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -177,6 +193,8 @@ class HourlyRateForm(forms.ModelForm):
     class Meta:
         model = PortfolioSetting
         fields = ["hourly_rate"]
+        widgets = {"hourly_rate": NumberInput(unit=_("SEK/h"))}
+        field_classes = {"hourly_rate": LocalizedDecimalField}
 
     def clean_hourly_rate(self):
         rate = self.cleaned_data["hourly_rate"]

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from initiatives.merge import initiative_rule_errors
 from initiatives.models import (
@@ -21,6 +22,7 @@ from initiatives.models import (
 )
 from organisation import permissions
 from organisation.models import Department
+from organisation.numbers import LocalizedIntegerField, NumberInput
 from portfolio.htmx import order_by_column
 
 SORTS = {
@@ -173,6 +175,15 @@ class InitiativeForm(forms.ModelForm):
             "hypothesis": forms.Textarea(attrs={"rows": 3}),
             "stop_criteria": forms.Textarea(attrs={"rows": 3}),
             "version": forms.HiddenInput(),
+            "budget": NumberInput(unit=pgettext_lazy("unit", "SEK")),
+            "running_cost": NumberInput(unit=_("SEK/year")),
+            "cost_to_date": NumberInput(unit=pgettext_lazy("unit", "SEK")),
+        }
+        # Whole kronor typed as people write them: "1 234 567" in Swedish, "1,234,567" in English.
+        field_classes = {
+            "budget": LocalizedIntegerField,
+            "running_cost": LocalizedIntegerField,
+            "cost_to_date": LocalizedIntegerField,
         }
 
     def __init__(self, *args, user, **kwargs):

@@ -4,9 +4,11 @@ from django import forms
 from django.forms.renderers import Jinja2, TemplatesSetting
 from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from initiatives.models import Kind, Stage
 from organisation.models import Department
+from organisation.numbers import LocalizedDecimalField, LocalizedIntegerField, format_number
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.prioritisation import SAATY_SCALE
 
@@ -54,22 +56,33 @@ class RankingForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
     )
-    budget = forms.IntegerField(
-        label=_("Available budget (SEK)"), required=False, min_value=0, max_value=10**13
+    budget = LocalizedIntegerField(
+        label=_("Available budget (SEK)"),
+        required=False,
+        min_value=0,
+        max_value=10**13,
+        unit=pgettext_lazy("unit", "SEK"),
     )
 
     def __init__(self, *args, goals: list[CouncilGoal], **kwargs):
         super().__init__(*args, **kwargs)
         self.goals = goals
+        if self.is_bound:
+            # A weight left out of the query string arrives as the saved weight written by
+            # Python ("1.000", views/ranking.py), which in Swedish could also mean a thousand:
+            # that exact text is the saved weight, written again in the page's language.
+            self.data = self.data.copy()
+            for goal in goals:
+                if self.data.get(f"w_{goal.pk}") == str(goal.weight):
+                    self.data[f"w_{goal.pk}"] = format_number(goal.weight)
         for goal in goals:
-            self.fields[f"w_{goal.pk}"] = forms.DecimalField(
+            self.fields[f"w_{goal.pk}"] = LocalizedDecimalField(
                 label=goal.title,
                 required=False,
                 min_value=0,
                 max_digits=8,
                 decimal_places=3,
                 initial=goal.weight,
-                widget=forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
             )
 
     def clean(self):
@@ -155,6 +168,7 @@ class GoalForm(forms.ModelForm):
         model = CouncilGoal
         fields = ["title", "description", "weight", "order", "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"weight": LocalizedDecimalField}
 
 
 class AlignmentForm(forms.ModelForm):
@@ -307,10 +321,9 @@ class SetupGoalsForm(forms.Form):
                 label=_("Description"), required=False, max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )  # fmt: skip
-            self.fields[f"weight_{row}"] = forms.DecimalField(
+            self.fields[f"weight_{row}"] = LocalizedDecimalField(
                 label=_("Weight"), required=False, min_value=0, max_value=1000, max_digits=8,
                 decimal_places=3, initial=1,
-                widget=forms.NumberInput(attrs={"step": "0.1", "min": "0"}),
             )  # fmt: skip
 
     def suggestion_fields(self):
