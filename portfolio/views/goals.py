@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from initiatives.models import Initiative
 from initiatives.services import InitiativeArchived
 from organisation import permissions
+from organisation.numbers import format_number
 from organisation.permissions import require
 from portfolio import prioritisation, services
 from portfolio.forms import AHPForm, AlignmentForm, GoalForm
@@ -62,7 +65,13 @@ def ahp_page(request: HttpRequest) -> HttpResponse:
             services.goal_weights_set(goals=goals, weights=weights, by=request.user)
             messages.success(request, _("The AHP weights are now the goals' weights."))
             return redirect("portfolio:goals")
-        query = urlencode({f"w_{g.pk}": w for g, w in zip(goals, weights, strict=True)})
+        # In the page's language, as the ranking's weight fields read them ("0,637" in Swedish).
+        query = urlencode(
+            {
+                f"w_{g.pk}": format_number(Decimal(str(w)))
+                for g, w in zip(goals, weights, strict=True)
+            }
+        )
         result = {
             "ahp": result,
             "rows": list(zip(goals, weights, strict=True)),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from organisation import permissions
+from organisation.numbers import format_number
 from organisation.permissions import require
 from portfolio import charts, prioritisation
 from portfolio.forms import DecisionForm, RankingForm, SensitivityForm
@@ -29,7 +30,7 @@ def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
         data = data.copy()
         for goal in goals:
             if not data.get(f"w_{goal.pk}"):
-                data[f"w_{goal.pk}"] = str(goal.weight)
+                data[f"w_{goal.pk}"] = format_number(goal.weight)
     form = RankingForm(data or None, goals=goals)
     initiatives = form.filter(permissions.visible_to(request.user).active())
     return form, load_candidates(initiatives, goals)
