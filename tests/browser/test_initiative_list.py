@@ -11,6 +11,11 @@ def test_a_user_logs_in_and_sees_the_initiative_list(
     log_in, page: Page, console_errors, head, own_initiative, other_initiative
 ):
     log_in(head)
+    # A department head lands on their check-in, and opens the list from the navigation.
+    expect(page).to_have_url(re.compile(r"/initiatives/check-in/$"))
+    page.get_by_role("navigation").get_by_role(
+        "link", name=shown("Initiatives"), exact=True
+    ).click()
 
     expect(page).to_have_url(re.compile(r"/initiatives/$"))
     expect(page.locator("h1")).to_have_text(shown("Initiatives"))
@@ -29,6 +34,7 @@ def test_filtering_by_stage_swaps_the_table_without_a_page_load(
     make_initiative(own_department, ref="DIG-2026-011", title="AI-tolk", stage=Stage.PILOT)
     make_initiative(own_department, ref="DIG-2026-012", title="E-arkiv", stage=Stage.SCALING)
     log_in(office)
+    page.goto("/initiatives/")  # the office lands on its start page
     rows = page.locator("#initiative-table tbody tr")
     expect(rows).to_have_count(4)
     mark_window(page)
@@ -49,6 +55,7 @@ def test_typing_in_the_search_box_narrows_the_table_without_a_page_load(
     make_initiative(own_department, ref="DIG-2026-010", title="Chatbot för skolan")
     make_initiative(own_department, ref="DIG-2026-011", title="Chatbot för äldreomsorgen")
     log_in(office)
+    page.goto("/initiatives/")  # the office lands on its start page
     rows = page.locator("#initiative-table tbody tr")
     expect(rows).to_have_count(3)
     mark_window(page)
@@ -71,6 +78,7 @@ def test_the_first_tab_reaches_the_skip_link_which_moves_focus_to_main(
     log_in, page: Page, office, own_initiative
 ):
     log_in(office)
+    page.goto("/initiatives/")  # the office lands on its start page
 
     page.keyboard.press("Tab")
     skip_link = page.locator("a.skip-link")

@@ -69,7 +69,7 @@ def test_a_new_office_sets_up_the_portfolio_step_by_step_and_every_page_passes_a
 
     expect(page.locator("main h1")).to_have_text(shown("Hourly rate"))
     scan(page, "step 4: hourly rate", found)
-    page.get_by_role("spinbutton").fill("520")
+    page.get_by_role("textbox", name=re.compile(shown("Hourly rate"), re.I)).fill("520")
     save_and_continue(page)
 
     expect(page.locator("main h1")).to_have_text(shown("Import the register"))
