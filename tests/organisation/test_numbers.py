@@ -185,7 +185,8 @@ def test_the_benefit_form_refuses_an_ambiguous_value_and_keeps_what_was_typed(db
     with translation.override("sv"):
         form = BenefitForm(benefit_data(target_value="1.234"))
         assert not form.is_valid()
-        assert "can be read in two ways" in form.errors["target_value"][0]
+        # The Swedish message, as the page shows it.
+        assert "kan läsas på två sätt" in form.errors["target_value"][0]
         assert 'value="1.234"' in str(form["target_value"])
 
 
