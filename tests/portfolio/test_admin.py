@@ -96,7 +96,8 @@ def test_every_page_of_every_registered_model_opens(settings, admin_client_en, s
     _one_row_of_every_registered_model(settings)
     pages = _pages_of_every_registered_model(superuser)
     labels = {label for label, _url, _status in pages}
-    assert {"auth.User", "auth.Group", "organisation.Department", "initiatives.Initiative"} <= labels
+    expected = {"auth.User", "auth.Group", "organisation.Department", "initiatives.Initiative"}
+    assert expected <= labels
 
     admin_client_en.raise_request_exception = False  # list every failing page, not the first
     failures = []
