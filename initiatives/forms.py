@@ -208,6 +208,10 @@ class InitiativeForm(forms.ModelForm):
         else:
             del self.fields["version"]
             del self.fields["conflicts"]
+            # A department head of one department need not choose it.
+            own = permissions.department_ids(user)
+            if not permissions.is_office(user) and len(own) == 1:
+                self.initial.setdefault("department", next(iter(own)))
 
     def _add_choices(self) -> None:
         raw = self.data.get("conflicts", "") if self.is_bound else self.initial.get("conflicts", "")
