@@ -79,6 +79,13 @@ class Organisation(models.Model):
         organisation, _created = cls.objects.get_or_create(pk=1)
         return organisation
 
+    @classmethod
+    def locked(cls) -> Organisation:
+        """The row, locked until the transaction ends: writers that have no row of their own to
+        lock (a first department, a new user, the setup) queue here instead of racing."""
+        cls.current()
+        return cls.objects.select_for_update().get(pk=1)
+
 
 # Users' changes are history too: who gave whom which role (their groups) and who deactivated whom.
 # The password hash stays out of it, and so does the login stamp (organisation.apps writes it

@@ -32,8 +32,7 @@ class DepartmentRefused(Exception):
 
 def _lock_departments() -> None:
     # A first department has no row to lock yet, so writers queue on the organisation's row.
-    Organisation.current()
-    list(Organisation.objects.select_for_update().filter(pk=1))
+    Organisation.locked()
 
 
 def _check_free(*, name: str, code: str, exclude_pk: int | None = None) -> None:

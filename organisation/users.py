@@ -246,7 +246,7 @@ def _log(*, by, user, flag: int, message: str) -> None:
 def _serialise_creations() -> None:
     """Two creations at once wait for each other, so the second sees the first's user (there is
     no unique constraint on e-mail to lean on)."""
-    Organisation.objects.select_for_update().get(pk=Organisation.current().pk)
+    Organisation.locked()
 
 
 def _set_role(*, user, role: str) -> None:

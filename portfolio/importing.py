@@ -25,7 +25,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -504,12 +503,13 @@ def import_apply(*, batch, by) -> dict:
     first and then finds it applied: AlreadyApplied, nothing written. Raises PlanHasErrors, with
     nothing written, when the rows no longer fit the database (an initiative archived since).
     """
+    from benefits.services import lock_rows
     from portfolio.models import ImportBatch
 
     # An UPDATE as the first statement, then select_for_update: on PostgreSQL the row lock; on
     # SQLite, where select_for_update is a plain read, a reader that then writes fails at once
     # while another writer is active, but a first write waits for it (the busy timeout).
-    ImportBatch.objects.filter(pk=batch.pk).update(id=F("id"))
+    lock_rows(ImportBatch.objects.filter(pk=batch.pk))
     locked = (
         ImportBatch.objects.select_for_update(of=("self",))
         .select_related("applied_by")

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from benefits.services import lock_rows
 from organisation import permissions
 from organisation.models import Department, Organisation
 from organisation.services import DepartmentRefused, department_create
@@ -239,9 +238,7 @@ def departments_plan(text: str) -> DepartmentPlan:
 def _lock_organisation() -> Organisation:
     # The setup's writers queue on the organisation's row: two people (or two clicks) at once
     # see each other's result instead of racing on the unique names and codes.
-    Organisation.current()
-    lock_rows(Organisation.objects.filter(pk=1))
-    return Organisation.objects.get(pk=1)
+    return Organisation.locked()
 
 
 @transaction.atomic
