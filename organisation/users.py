@@ -249,7 +249,7 @@ def _serialise_creations() -> None:
     Organisation.locked()
 
 
-def _set_role(*, user, role: str) -> None:
+def user_role_set(*, user, role: str) -> None:
     """Exactly one role group (or none); other groups untouched."""
     groups = {group.name: group for group in Group.objects.filter(name__in=ROLES)}
     if role and role not in groups:
@@ -314,7 +314,7 @@ def user_invite(
     user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     user.save()
-    _set_role(user=user, role=role)
+    user_role_set(user=user, role=role)
     _set_departments(user=user, departments=departments, by=by)
     _log(by=by, user=user, flag=ADDITION, message=f"Invited ({email}); role: {role or 'none'}")
     return Created(user, created=True)
@@ -346,7 +346,7 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    _set_role(user=user, role=role)
+    user_role_set(user=user, role=role)
     _set_departments(user=user, departments=departments, by=by)
     _log(by=by, user=user, flag=ADDITION, message=f"Created; role: {role or 'none'}")
     return Created(user, created=True)
@@ -393,7 +393,7 @@ def user_update(
     if changes:
         user.save(update_fields=["first_name", "last_name", "email", "is_active"])
     if old_role != role and not (user.is_superuser and role == OFFICE):
-        _set_role(user=user, role=role)
+        user_role_set(user=user, role=role)
         changes.append(f"role: {old_role or 'none'} → {role or 'none'}")
     _set_departments(user=user, departments=departments, by=by)
     if changes:

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from organisation.models import Department
 from organisation.permissions import ROLES
+from organisation.users import user_role_set
 
 LOGGER = logging.getLogger(__name__)
 
@@ -118,14 +119,7 @@ def apply_role_claim(*, user: AbstractBaseUser, claims: Mapping) -> None:
     if mapped is None and not settings.OIDC_ROLES_AUTHORITATIVE:
         return
     role, codes = mapped if mapped is not None else (None, set())
-    role_groups = {group.name: group for group in Group.objects.filter(name__in=ROLES)}
-    if role is not None and role not in role_groups:
-        role_groups[role] = Group.objects.create(name=role)
-    current = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-    wanted = {role} if role else set()
-    if current != wanted:
-        user.groups.remove(*(role_groups[name] for name in current - wanted))
-        user.groups.add(*(role_groups[name] for name in wanted - current))
+    user_role_set(user=user, role=role or "")
     departments = list(Department.objects.filter(code__in=codes))
     unknown = codes - {department.code for department in departments}
     if unknown:
