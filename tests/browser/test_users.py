@@ -15,12 +15,6 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _invitation_urls(settings) -> None:
-    # Until portfolio/urls.py includes organisation.urls_public (see that module).
-    settings.ROOT_URLCONF = "tests.organisation.test_users_urlconf"
-
-
 def test_an_invited_user_opens_the_link_sets_a_password_and_lands_logged_in(
     log_in, page: Page, office, own_department, console_errors
 ):

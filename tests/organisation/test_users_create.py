@@ -1,12 +1,9 @@
 """Creating a user without e-mail, for small installations (and single sign-on only)."""
 
-import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
 from tests.conftest import make_user
-
-pytestmark = pytest.mark.urls("tests.organisation.test_users_urlconf")
 
 FORM = {"username": "kalle", "first_name": "Kalle", "last_name": "Ek", "role": "executive"}
 

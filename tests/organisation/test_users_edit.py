@@ -10,8 +10,6 @@ from django.utils import timezone
 from organisation.models import Department
 from tests.conftest import make_department, make_user
 
-pytestmark = pytest.mark.urls("tests.organisation.test_users_urlconf")
-
 
 @pytest.fixture
 def person(own_department):

@@ -3,7 +3,6 @@
 import re
 from unittest import mock
 
-import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
@@ -11,8 +10,6 @@ from django.urls import reverse
 
 from organisation import users
 from tests.conftest import make_user
-
-pytestmark = pytest.mark.urls("tests.organisation.test_users_urlconf")
 
 FORM = {
     "first_name": "Sara",

@@ -7,8 +7,6 @@ from django.utils import timezone
 
 from tests.conftest import make_department, make_user
 
-pytestmark = pytest.mark.urls("tests.organisation.test_users_urlconf")
-
 
 def _list(client, **query):
     return client.get(reverse("organisation:users"), query)

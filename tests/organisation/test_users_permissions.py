@@ -7,10 +7,6 @@ from django.urls import reverse
 
 from tests.conftest import make_user
 
-URLCONF = "tests.organisation.test_users_urlconf"  # see that module
-
-pytestmark = pytest.mark.urls(URLCONF)
-
 ROLES = ["office", "head", "executive", "no_role", "anonymous"]
 
 
