@@ -208,6 +208,20 @@ def test_the_merge_confirm_step_shows_counts_and_moves_nothing(
     assert Initiative.objects.get(pk=own_initiative.pk).department == own_department
 
 
+def test_the_confirm_step_carries_a_four_digit_department_id_as_posted(
+    client_for, office, own_department, own_initiative
+):
+    """Ids of 1,000 and more: the hidden field holds "12345", never "12,345" or "12 345"
+    (numbers are shown with thousand separators), so confirming merges instead of refusing."""
+    big = Department.objects.create(pk=12345, name="Kulturförvaltningen", code="KUL")
+    client = client_for(office)
+    confirm_step = client.post(merge_url(own_department), {"target": big.pk})
+    assert 'name="target" value="12345"' in confirm_step.text
+    response = client.post(merge_url(own_department), {"target": "12345", "confirm": "on"})
+    assert response.status_code == 302
+    assert Initiative.objects.get(pk=own_initiative.pk).department == big
+
+
 def test_confirming_the_merge_moves_everything_and_says_so(
     client_for, office, own_department, other_department, own_initiative, head
 ):
