@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from benefits.models import Benefit, hourly_rate
 from initiatives.merge import initiative_rule_errors
 from initiatives.models import (
+    WEB_LINK,
     Health,
     Initiative,
     Kind,
@@ -29,9 +33,14 @@ SORTS = {
     "ref": "ref",
     "title": "title",
     "department": "department__name",
+    "owner": "owner__first_name",
     "stage": "stage",
     "kind": "kind",
     "health": "health",
+    "last_update": "last_update_on",
+    "expected_sek": "expected_sek",
+    "realised_sek": "realised_sek",
+    # No longer columns of the list, still sort keys so that saved links keep working.
     "planned_end": "planned_end",
     "budget": "budget",
 }
@@ -41,11 +50,12 @@ SORT_COLUMNS = [
     ("ref", _("Ref")),
     ("title", _("Title")),
     ("department", _("Department")),
+    ("owner", _("Owner")),
     ("stage", _("Stage")),
-    ("kind", _("Kind")),
     ("health", _("Health")),
-    ("planned_end", _("Planned end")),
-    ("budget", _("Budget (SEK)")),
+    ("last_update", _("Last update")),
+    ("expected_sek", _("Expected SEK/year")),
+    ("realised_sek", _("Realised SEK/year")),
 ]
 
 
@@ -56,8 +66,41 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class InitiativeFilterForm(forms.Form):
-    """The list's filters; read from the query string so a filtered list can be shared."""
+def with_benefit_money(initiatives, *, rate: Decimal):
+    """Annotate each initiative's summed expected and realised SEK/year, as the benefits register
+    and the dashboard compute them (Benefit.with_figures), in two subqueries: NULL without a benefit
+    with a money value."""
+    benefits = (
+        Benefit.objects.filter(initiative=OuterRef("pk"))
+        .with_figures(rate=rate)
+        .order_by()
+        .values("initiative")
+    )
+    return initiatives.annotate(
+        expected_sek=Subquery(benefits.annotate(total=Sum("expected_sek")).values("total")),
+        realised_sek=Subquery(benefits.annotate(total=Sum("realised_sek")).values("total")),
+    )
+
+
+OPEN_STAGES = [(value, label) for value, label in Stage.choices if value != Stage.CLOSED]
+
+SHOW_OPEN, SHOW_CLOSED, SHOW_ARCHIVED, SHOW_ALL = "open", "closed", "archived", "all"
+SHOW_CHOICES = [
+    (SHOW_OPEN, pgettext_lazy("initiatives to show", "Open")),
+    (SHOW_CLOSED, pgettext_lazy("initiatives to show", "Closed")),
+    (SHOW_ARCHIVED, pgettext_lazy("initiatives to show", "Archived")),
+    (SHOW_ALL, pgettext_lazy("initiatives to show", "All")),
+]
+SHOWN = {
+    SHOW_OPEN: lambda initiatives: initiatives.open(),
+    SHOW_CLOSED: lambda initiatives: initiatives.active().filter(stage=Stage.CLOSED),
+    SHOW_ARCHIVED: lambda initiatives: initiatives.archived(),
+    SHOW_ALL: lambda initiatives: initiatives,
+}
+
+
+class InitiativeFilters(forms.Form):
+    """The filters the initiative list and the check-in share, read from the query string."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     department = forms.ModelChoiceField(
@@ -66,8 +109,9 @@ class InitiativeFilterForm(forms.Form):
         required=False,
         empty_label=_("All departments"),
     )
+    # Closed is not a stage to filter on: "Show: closed" asks for those.
     stage = forms.ChoiceField(
-        label=_("Stage"), required=False, choices=[("", _("All stages")), *Stage.choices]
+        label=_("Stage"), required=False, choices=[("", _("All stages")), *OPEN_STAGES]
     )
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]
@@ -77,20 +121,9 @@ class InitiativeFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any status")), *Health.choices, ("none", _("No update yet"))],
     )
-    archived = forms.BooleanField(label=_("Show archived"), required=False)
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[(key, key) for key in SORTS] + [(f"-{key}", key) for key in SORTS],
-        widget=forms.HiddenInput,
-    )
 
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not permissions.can_see_archived(user):
-            del self.fields["archived"]
-
-    def filter(self, queryset):
-        """Apply the valid filters to the queryset; invalid values are ignored, never a 500."""
+    def narrow(self, queryset):
+        """Apply the valid filters (needs with_health()); invalid values are ignored, not a 500."""
         data = self.cleaned_data if self.is_valid() else {}
         queryset = queryset.search(data.get("q") or "")
         if data.get("department"):
@@ -102,17 +135,71 @@ class InitiativeFilterForm(forms.Form):
         if data.get("health") == "none":
             queryset = queryset.filter(health__isnull=True)
         elif data.get("health"):
-            queryset = queryset.filter(health=data["health"])
-        if "archived" in self.fields and data.get("archived"):
-            queryset = queryset.archived()
-        else:
-            queryset = queryset.active()
+            # A closed initiative shows no health, so no colour finds it.
+            queryset = queryset.filter(health=data["health"]).exclude(stage=Stage.CLOSED)
+        return queryset
+
+
+class InitiativeFilterForm(InitiativeFilters):
+    """The list's filters: open initiatives unless `show` asks for closed or archived ones."""
+
+    show = forms.ChoiceField(label=_("Show"), required=False, choices=SHOW_CHOICES)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for key in SORTS] + [(f"-{key}", key) for key in SORTS],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(self._with_show(data, user), *args, **kwargs)
+        self.fields["show"].initial = SHOW_OPEN
+        if not permissions.can_see_archived(user):
+            self.fields["show"].choices = [
+                choice for choice in SHOW_CHOICES if choice[0] != SHOW_ARCHIVED
+            ]
+
+    @staticmethod
+    def _with_show(data, user):
+        """The query string with `show` filled in, so the form shows what the list shows.
+
+        Links from before `show` existed keep working: `?stage=closed` shows the closed ones and
+        the office's `?archived=on` the archived ones.
+        """
+        if data is None:
+            return None
+        data = data.copy()
+        if data.get("stage") == Stage.CLOSED:
+            data.pop("stage")
+            if data.get("show") in (None, "", SHOW_OPEN, SHOW_ALL):
+                data["show"] = SHOW_CLOSED
+        if not data.get("show"):
+            asks_archived = data.get("archived") and permissions.can_see_archived(user)
+            data["show"] = SHOW_ARCHIVED if asks_archived else SHOW_OPEN
+        return data
+
+    def filter(self, queryset, *, rate: Decimal | None = None):
+        """The list: filtered, narrowed to what `show` asks for, with its money, sorted."""
+        queryset = self.narrow(queryset)
+        data = self.cleaned_data if self.is_valid() else {}
+        queryset = SHOWN[data.get("show") or SHOW_OPEN](queryset)
+        queryset = with_benefit_money(queryset, rate=hourly_rate() if rate is None else rate)
         sort = data.get("sort") or "ref"
         return queryset.order_by(order_by_column(sort, SORTS), "ref")
 
     @property
     def current_sort(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "ref"
+
+
+class CheckInFilterForm(InitiativeFilters):
+    """The check-in's filters: the list's, over the open initiatives the user may update."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.all()
+        if not permissions.is_office(user):
+            departments = departments.filter(pk__in=permissions.department_ids(user))
+        self.fields["department"].queryset = departments
 
 
 def shown_value(field: forms.Field, value) -> str:
@@ -274,6 +361,35 @@ class InitiativeForm(forms.ModelForm):
         }
 
 
+class WebLinkField(forms.URLField):
+    """A link to a decision's minutes: http or https only (a "javascript:" link is refused)."""
+
+    default_validators = [WEB_LINK]
+    default_error_messages = {"invalid": WEB_LINK.message}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("max_length", 500)
+        super().__init__(**kwargs)
+
+
+def registry_number_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Registry number"),
+        required=False,
+        max_length=50,
+        help_text=_("The decision's registry number (diarienummer), for example KS 2026/123."),
+    )
+
+
+def minutes_url_field() -> WebLinkField:
+    return WebLinkField(
+        label=_("Link to the minutes"),
+        required=False,
+        help_text=_("The committee's minutes: a web address starting with https://."),
+    )
+
+
 class StageChangeForm(forms.Form):
     to_stage = forms.ChoiceField(label=_("New stage"), choices=Stage.choices)
     outcome = forms.ChoiceField(
@@ -304,6 +420,11 @@ class StageChangeForm(forms.Form):
         self.initiative = initiative
         if not may_override:
             del self.fields["override_justification"]
+        else:
+            # The office's direct change is a decision (often the committee's): it can carry the
+            # registry number and minutes. A department head's proposal is not one yet.
+            self.fields["registry_number"] = registry_number_field()
+            self.fields["minutes_url"] = minutes_url_field()
 
     def clean(self):
         cleaned = super().clean()
@@ -336,6 +457,8 @@ class StageDecisionForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    registry_number = registry_number_field()
+    minutes_url = minutes_url_field()
 
     def clean(self):
         cleaned = super().clean()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -223,7 +223,66 @@ class StageChangeStatus(models.TextChoices):
     APPLIED = "applied", _("Changed by the office")
 
 
-class StageChange(models.Model):
+# A decision's link to the committee's minutes is shown as a link: only web addresses, so a
+# "javascript:" or "data:" URL can never be stored and clicked.
+WEB_LINK = URLValidator(
+    schemes=["http", "https"],
+    message=_("Use a web address starting with https:// or http://."),
+)
+
+
+class StageChangeQuerySet(models.QuerySet):
+    def waiting_with_evidence(self, *, rate) -> StageChangeQuerySet:
+        """Proposals waiting for the office, each initiative with what the decision rests on.
+
+        Its benefits with the register's figures (`evidence_benefits`; `rate` is the hourly
+        rate), its latest progress update (`latest_updates`, one or none) and its lessons
+        (`evidence_lessons`): four queries whatever the number of proposals.
+        """
+        from benefits.models import Benefit
+
+        return (
+            self.filter(status=StageChangeStatus.PROPOSED)
+            .select_related("initiative__department", "initiative__owner", "proposed_by")
+            .prefetch_related(
+                models.Prefetch(
+                    "initiative__benefits",
+                    queryset=Benefit.objects.with_figures(rate=rate),
+                    to_attr="evidence_benefits",
+                ),
+                models.Prefetch(
+                    "initiative__progress_updates",
+                    queryset=ProgressUpdate.objects.order_by("-date", "-id")[:1],
+                    to_attr="latest_updates",
+                ),
+                models.Prefetch(
+                    "initiative__lessons",
+                    queryset=Lesson.objects.select_related("author"),
+                    to_attr="evidence_lessons",
+                ),
+            )
+        )
+
+
+class DecisionRecord(models.Model):
+    """Where a decision stands in the municipality's records: its registry number (diarienummer)
+    and the committee's minutes. Stage decisions and saved prioritisations carry both."""
+
+    registry_number = models.CharField(
+        _("registry number"),
+        max_length=50,
+        blank=True,
+        help_text=_("The decision's registry number (diarienummer), for example KS 2026/123."),
+    )
+    minutes_url = models.URLField(
+        _("link to the minutes"), max_length=500, blank=True, validators=[WEB_LINK]
+    )
+
+    class Meta:
+        abstract = True
+
+
+class StageChange(DecisionRecord):
     """A proposal, decision or direct change of an initiative's stage; never edited afterwards."""
 
     initiative = models.ForeignKey(
@@ -258,6 +317,7 @@ class StageChange(models.Model):
 
     # Proposals are decided (status, decided_by/at, comment) after they are made: keep who and when.
     history = HistoricalRecords()
+    objects = StageChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from initiatives.merge import RULE_FIELDS, comparable, initiative_rule_errors, three_way
 from initiatives.models import (
+    WEB_LINK,
     Initiative,
     Lesson,
     LessonKind,
@@ -256,8 +257,12 @@ def stage_change(
     outcome: str = "",
     lesson_text: str = "",
     override_justification: str = "",
+    registry_number: str = "",
+    minutes_url: str = "",
 ) -> StageChange:
-    """The office changes a stage directly; recorded as an applied stage change."""
+    """The office changes a stage directly; recorded as an applied stage change, with the
+    decision's registry number and minutes when it was a committee's."""
+    record = _decision_record(registry_number, minutes_url)
     initiative = initiative_for_change(initiative)
     check_stage_rules(
         initiative=initiative,
@@ -284,6 +289,7 @@ def stage_change(
         proposed_at=now,
         decided_by=by,
         decided_at=now,
+        **record,
     )
     _apply_stage(initiative, change, by)
     return change
@@ -319,9 +325,28 @@ def stage_propose(
     )
 
 
+def _decision_record(registry_number: str, minutes_url: str) -> dict[str, str]:
+    """The registry number and minutes link as stored; a link that is not http(s) is refused
+    here too, whatever called."""
+    minutes_url = minutes_url.strip()
+    if minutes_url:
+        WEB_LINK(minutes_url)
+    return {"registry_number": registry_number.strip(), "minutes_url": minutes_url}
+
+
 @transaction.atomic
-def stage_decide(*, change: StageChange, approve: bool, comment: str, by) -> StageChange:
-    """The office approves (and applies) or declines a pending proposal."""
+def stage_decide(
+    *,
+    change: StageChange,
+    approve: bool,
+    comment: str,
+    by,
+    registry_number: str = "",
+    minutes_url: str = "",
+) -> StageChange:
+    """The office approves (and applies) or declines a pending proposal, with the decision's
+    registry number and a link to the minutes when there are."""
+    record = _decision_record(registry_number, minutes_url)
     change = StageChange.objects.select_for_update().select_related("initiative").get(pk=change.pk)
     if change.status != StageChangeStatus.PROPOSED:
         raise StageRuleError(_("This proposal has already been decided."))
@@ -335,7 +360,17 @@ def stage_decide(*, change: StageChange, approve: bool, comment: str, by) -> Sta
     change.decided_by = by
     change.decided_at = timezone.now()
     change.decision_comment = comment
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    change.registry_number, change.minutes_url = record["registry_number"], record["minutes_url"]
+    change.save(
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "registry_number",
+            "minutes_url",
+        ]
+    )
     if approve:
         _apply_stage(initiative, change, by)
     return change

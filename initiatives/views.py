@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,11 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from benefits.models import Benefit
+from benefits.models import Benefit, hourly_rate
 from benefits.views import benefit_cards, due_benefit_items
 from initiatives import history, services
 from initiatives.forms import (
     SORT_COLUMNS,
+    CheckInFilterForm,
     InitiativeFilterForm,
     InitiativeForm,
     LessonForm,
@@ -25,7 +29,7 @@ from initiatives.forms import (
     StageChangeForm,
     StageDecisionForm,
 )
-from initiatives.models import Initiative, Lesson, StageChange, StageChangeStatus
+from initiatives.models import Initiative, Lesson, StageChange
 from organisation import permissions
 from organisation.permissions import require
 from portfolio.htmx import page_or_fragment, wants_fragment
@@ -71,7 +75,7 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         "update_entry": entry_form(initiative, "update", forms.get("update_form")),
         "lesson_entry": entry_form(initiative, "lesson", forms.get("lesson_form")),
         "decision_form": StageDecisionForm(),
-        "benefit_cards": benefit_cards(initiative, can_edit=can_edit),
+        "benefit_cards": benefit_cards(initiative, can_edit=can_edit, user=user),
         **alignment_context(request, initiative),
     }
 
@@ -226,15 +230,19 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
     change = get_object_or_404(StageChange, pk=pk, initiative=initiative)
     form = StageDecisionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
             for error in errors:
-                messages.error(request, error)
+                # Shown as a message above the page: name the field it is about.
+                label = form.fields[name].label if name in form.fields else ""
+                messages.error(request, f"{label}: {error}" if label else error)
     else:
         try:
             services.stage_decide(
                 change=change,
                 approve=form.cleaned_data["decision"] == "approve",
                 comment=form.cleaned_data["comment"],
+                registry_number=form.cleaned_data["registry_number"],
+                minutes_url=form.cleaned_data["minutes_url"],
                 by=request.user,
             )
         except services.StageRuleError as error:
@@ -252,9 +260,15 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
 @login_required
 def stage_proposals(request: HttpRequest) -> HttpResponse:
     require(permissions.can_decide_stage(request.user))
-    proposals = StageChange.objects.filter(status=StageChangeStatus.PROPOSED).select_related(
-        "initiative__department", "proposed_by"
-    )
+    proposals = list(StageChange.objects.waiting_with_evidence(rate=hourly_rate()))
+    for change in proposals:
+        initiative = change.initiative
+        # Spend against budget, shown beside the proposal; none without a budget.
+        change.spent_share = (
+            Decimal(initiative.cost_to_date) / initiative.budget
+            if initiative.budget and initiative.cost_to_date is not None
+            else None
+        )
     context = {"proposals": proposals, "decision_form": StageDecisionForm()}
     return render(request, "initiatives/stage_proposals.html", context)
 
@@ -374,19 +388,29 @@ def _check_in_item(initiative: Initiative, form: ProgressUpdateForm | None = Non
 @login_required
 def check_in(request: HttpRequest) -> HttpResponse:
     require(permissions.can_check_in(request.user))
-    initiatives = permissions.editable_by(request.user).open().for_check_in()
-    page = Paginator(initiatives, 50).get_page(request.GET.get("page"))
+    # The filters only narrow what the user may update anyway: a head's own departments.
+    form = CheckInFilterForm(request.GET or None, user=request.user)
+    shown = form.narrow(permissions.editable_by(request.user).open().for_check_in())
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
     items = [_check_in_item(initiative) for initiative in page]
     overdue = sum(1 for item in items if item["overdue"])
-    editable = permissions.editable_by(request.user).open()
-    due_benefits = due_benefit_items(Benefit.objects.filter(initiative__in=editable), only_due=True)
+    # Benefits due a measurement: those of the initiatives shown, and those the user owns as
+    # benefit owner in other departments' initiatives (they may record those too).
+    owned = form.narrow(permissions.visible_to(request.user).open().with_health())
+    due = Benefit.objects.filter(
+        Q(initiative__in=shown.order_by().values("pk"))
+        | Q(owner=request.user, initiative__in=owned.order_by().values("pk"))
+    )
     context = {
+        "form": form,
         "page": page,
         "items": items,
         "overdue_count": overdue,
-        "due_benefits": due_benefits,
+        "due_benefits": due_benefit_items(due, only_due=True),
     }
-    return render(request, "initiatives/check_in.html", context)
+    return render(
+        request, page_or_fragment(request, "initiatives/check_in.html", "check-in-results"), context
+    )
 
 
 @require_http_methods(["GET"])

@@ -6,6 +6,7 @@ from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from initiatives.forms import minutes_url_field, registry_number_field
 from initiatives.models import Kind, Stage
 from organisation.models import Department
 from organisation.numbers import LocalizedDecimalField, LocalizedIntegerField, format_number
@@ -161,6 +162,15 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What was decided, by whom (for example the executive committee), and why."),
     )
+    registry_number = registry_number_field()
+    minutes_url = minutes_url_field()
+
+
+class DecisionRecordForm(forms.Form):
+    """What may be added to a saved decision afterwards: the minutes come after the meeting."""
+
+    registry_number = registry_number_field()
+    minutes_url = minutes_url_field()
 
 
 class GoalForm(forms.ModelForm):

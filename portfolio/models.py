@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from initiatives.models import Initiative
+from initiatives.models import WEB_LINK, DecisionRecord, Initiative
 
 
 class CouncilGoalQuerySet(models.QuerySet):
@@ -74,11 +74,16 @@ class Alignment(models.Model):
         return f"{self.initiative_id}/{self.goal_id}: {self.score}"
 
 
-class Decision(models.Model):
+class Decision(DecisionRecord):
     """A saved prioritisation: the record the council or executive committee decided on.
 
     Immutable once saved: weights, filters, budget, ranking and selection are stored as they were.
+    Only the registry number and the link to the minutes, which come after the meeting, may be
+    added or corrected afterwards (`record_minutes`); each such change is kept in its history.
     """
+
+    # The only fields an update may write; everything else stays as it was decided.
+    AMENDABLE_FIELDS = frozenset({"registry_number", "minutes_url"})
 
     comment = models.TextField(_("comment"))
     weights = models.JSONField(_("weights"))
@@ -103,7 +108,12 @@ class Decision(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValueError("A saved decision is immutable.")
+            update_fields = kwargs.get("update_fields")
+            if not update_fields or not set(update_fields) <= self.AMENDABLE_FIELDS:
+                raise ValueError(
+                    "A saved decision is immutable: only its registry number and minutes link "
+                    "may be updated, with save(update_fields=[...])."
+                )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -111,6 +121,15 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("A saved decision is immutable.")
+
+    def record_minutes(self, *, registry_number: str, minutes_url: str, by) -> None:
+        """Add or correct the registry number and the link to the minutes, kept in the history."""
+        if minutes_url:
+            WEB_LINK(minutes_url)  # the form checks it too; never store a non-web link
+        self.registry_number = registry_number
+        self.minutes_url = minutes_url
+        self._history_user = by
+        self.save(update_fields=["registry_number", "minutes_url"])
 
 
 class ImportBatch(models.Model):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("decisions/", ranking.decision_list, name="decisions"),
     path("decisions/new/", ranking.decision_save, name="decision_save"),
     path("decisions/<int:pk>/", ranking.decision_detail, name="decision"),
+    path("decisions/<int:pk>/record/", ranking.decision_record, name="decision_record"),
     path("ranking/export/", transfer.ranking_export, name="ranking_export"),
     path("decisions/<int:pk>/export/", transfer.decision_export, name="decision_export"),
     path("export/initiatives/", transfer.initiatives_export, name="initiatives_export"),

@@ -52,3 +52,64 @@ def test_a_check_in_row_id_has_no_thousand_separator(log_in, page: Page, head, o
     page.goto("/initiatives/check-in/")
 
     expect(check_in_row(page, initiative.ref)).to_have_id("check-in-123456", timeout=1_000)
+
+
+def test_the_office_filters_its_check_in_without_a_page_load(
+    log_in, page: Page, console_errors, office, portfolio, own_department
+):
+    log_in(office)
+    page.goto("/initiatives/check-in/")
+    cards = page.locator("ul.check-in > li h2")
+    expect(cards).to_have_count(4)
+    expect(page.locator("#check-in-results")).to_contain_text("Freed kitchen hours")
+    mark_window(page)
+
+    page.locator("form#check-in-filter select[name=department]").select_option(
+        str(own_department.pk)
+    )
+
+    expect(cards).to_have_count(2)
+    expect(page).to_have_url(re.compile(rf"[?&]department={own_department.pk}(&|$)"))
+    page.locator("form#check-in-filter select[name=kind]").select_option("pilot")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("DIG-2026-003")
+    # The benefits due follow the filter: the school milk robot's is not among them now.
+    expect(page.locator("#check-in-results")).not_to_contain_text("Freed kitchen hours")
+    # A card still posts its update in place after the filter.
+    row = check_in_row(page, "DIG-2026-003")
+    row.locator("summary").click()
+    row.locator(f"input[type=radio][value='{Health.GREEN}']").check()
+    row.locator("textarea[name$='-summary']").fill("The bot answers.")
+    row.locator("form button[type=submit]").click()
+    expect(row.locator(".posted")).to_have_text(shown("Update posted."))
+    assert_not_reloaded(page)
+    assert console_errors == []
+
+
+def test_a_head_is_offered_only_their_own_departments_on_the_check_in(
+    log_in, page: Page, head, portfolio, own_department
+):
+    log_in(head)
+    page.goto("/initiatives/check-in/")
+    options = page.locator("form#check-in-filter select[name=department] option")
+    expect(options).to_have_count(2)  # "All departments" and their own
+    expect(options.nth(1)).to_have_attribute("value", str(own_department.pk))
+    expect(page.locator("ul.check-in > li h2")).to_have_count(2)
+
+
+def test_the_filtered_check_in_has_no_wcag_violations(
+    log_in, page: Page, office, portfolio, own_department
+):
+    # Imported here: test_accessibility imports check_in_row from this module.
+    from tests.browser.test_accessibility import readable, wcag_violations
+
+    log_in(office)
+    found = {}
+    for path in ["/initiatives/check-in/?stage=pilot",
+                 f"/initiatives/check-in/?department={own_department.pk}&q=nothing"]:  # fmt: skip
+        page.goto(path)
+        expect(page.locator("main h1")).to_be_visible()
+        violations = wcag_violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, readable(found)

@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from tests.benefits.factories import make_benefit
 from tests.conftest import make_department, make_initiative, make_update
 
 URL = reverse("initiatives:list")
@@ -138,22 +141,28 @@ def test_user_input_is_escaped(client_for, executive, own_department):
 def _fill(n: int, head) -> None:
     departments = [make_department() for _ in range(4)]
     for i in range(n):
-        initiative = make_initiative(departments[i % 4], budget=1000 * i)
+        initiative = make_initiative(departments[i % 4], budget=1000 * i, owner=head)
         make_update(initiative, head, days_ago=i % 40)
+        make_benefit(initiative, valued_at_hourly_rate=True)
+        make_benefit(initiative, sek_per_unit=Decimal("2"), is_disbenefit=True)
 
 
-@pytest.mark.parametrize("query", [{}, {"stage": "idea", "q": "Initiative", "sort": "-health"}])
-def test_the_list_runs_the_same_queries_for_5_and_200_initiatives(
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"stage": "idea", "q": "Initiative", "sort": "-health"}, {"sort": "-expected_sek"},
+     {"show": "all", "sort": "realised_sek"}],
+)  # fmt: skip
+def test_the_list_runs_the_same_queries_for_5_and_40_initiatives(
     client_for, head, django_assert_num_queries, query
 ):
     client = client_for(head)
     _fill(5, head)
     client.get(URL, query)  # warm up the session
-    # session, user, role, departments of the user, department choices, count, page, and the
-    # session's save (savepoint, update, release): ten, whatever the number of rows.
-    with django_assert_num_queries(7):
+    # session, user, role, departments of the user, department choices, hourly rate, count and
+    # page (the money and the latest update are subqueries): eight, whatever the number of rows.
+    with django_assert_num_queries(8):
         client.get(URL, query)
-    _fill(195, head)
-    with django_assert_num_queries(7):
+    _fill(35, head)
+    with django_assert_num_queries(8):
         response = client.get(URL, query)
     assert response.context["page"].paginator.count >= 25
