@@ -23,15 +23,13 @@ SORTS = {
     "latest": "latest_measured_on",
 }
 
-SORT_COLUMNS = [
-    ("title", _("Benefit")),
-    ("initiative", _("Initiative")),
+# The register shows by default what the office decides on: initiative, benefit, owner, money
+# and how far realised, plan; these come on request ("Columns"), the rest is on the detail page.
+REGISTER_OPTIONAL_COLUMNS = [
     ("department", _("Department")),
     ("category", _("Category")),
+    ("confidence", _("Confidence")),
     ("latest", _("Latest measurement")),
-    ("realisation_rate", _("Realised")),
-    ("expected_sek", _("Expected SEK/year")),
-    ("realised_sek", _("Realised SEK/year")),
 ]
 
 

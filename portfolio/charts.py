@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from benefits.models import Benefit
 
@@ -22,8 +23,39 @@ PLAN = "#4a5360"
 
 
 def plotly_separators() -> str:
-    """Decimal and thousands separators for the active language (Swedish: comma and space)."""
-    return ", " if translation.get_language() == "sv" else ".,"
+    """Decimal and thousands separators for the active language (Swedish and Finnish: comma and
+    space)."""
+    return ", " if translation.get_language() in ("sv", "fi") else ".,"
+
+
+class MoneyScale:
+    """The unit of a money axis, chosen from the data's magnitude: kronor are divided here, on
+    the server, and the unit written in the axis title and the hover text in the page's language
+    ("mnkr"/"tkr" in Swedish, "M SEK"/"k SEK" in English) instead of plotly's own "14M"."""
+
+    def __init__(self, values) -> None:
+        largest = max((abs(float(v)) for v in values if v is not None), default=0.0)
+        if largest >= 1_000_000:
+            self.divisor, self.decimals = 1_000_000, 2
+            self.unit, self.per_year = _("M SEK"), _("M SEK/year")
+        elif largest >= 10_000:
+            self.divisor, self.decimals = 1_000, 0
+            self.unit, self.per_year = _("k SEK"), _("k SEK/year")
+        else:
+            self.divisor, self.decimals = 1, 0
+            self.unit, self.per_year = pgettext("unit", "SEK"), _("SEK/year")
+
+    def __call__(self, value) -> float | None:
+        return None if value is None else float(value) / self.divisor
+
+    @property
+    def hover(self) -> str:
+        """A d3 format for the hover text: two decimals at most for millions, whole otherwise."""
+        return f",.{self.decimals}~f" if self.decimals else ",.0f"
+
+    def axis(self, title: str) -> dict:
+        # exponentformat "none": ticks read 14, never 14M or 14k; the unit is in the title.
+        return {"title": {"text": title}, "exponentformat": "none", "separatethousands": True}
 
 
 def plain(value):
@@ -109,12 +141,16 @@ def frontier_chart(points: list[tuple[int, float]], budget: int | None) -> dict:
     if budget is not None:
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": budget, "x1": budget,
                        "y0": 0, "y1": 1, "line": {"color": PLAN, "dash": "dash"}})  # fmt: skip
+    money = MoneyScale([b for b, _score in points] + [budget])
+    for shape in shapes:
+        shape["x0"] = shape["x1"] = money(budget)
     return _figure(
         [{"type": "scatter", "mode": "lines+markers", "name": _("Best achievable score"),
-          "x": [b for b, _score in points], "y": [score for _b, score in points],
-          "line": {"color": BRAND, "shape": "hv"}}],
+          "x": [money(b) for b, _score in points], "y": [score for _b, score in points],
+          "line": {"color": BRAND, "shape": "hv"},
+          "hovertemplate": f"%{{x:{money.hover}}} {money.unit}: %{{y:.1f}}<extra></extra>"}],
         height=300, shapes=shapes,
-        xaxis={"title": {"text": _("Budget (SEK)")}},
+        xaxis=money.axis(_("Budget (%(unit)s)") % {"unit": money.unit}),
         yaxis={"title": {"text": _("Summed strategic score")}},
     )  # fmt: skip
 
@@ -141,55 +177,92 @@ def stage_funnel(by_stage: list[tuple[str, str, int]]) -> dict:
           "x": [count for _v, _l, count in by_stage], "textinfo": "value",
           "marker": {"color": [STAGE_COLOURS[value] for value, _l, _n in by_stage]}}],
         height=280,
+        # The stage names sit left of the funnel: room for the longest ("Uppskalning").
+        margin={**LAYOUT["margin"], "l": 110},
+        yaxis={"automargin": True},
     )  # fmt: skip
 
 
 def expected_vs_realised(rows: list[dict]) -> dict:
     labels = [row["label"] for row in rows]
+    money = MoneyScale([r["expected"] for r in rows] + [r["realised"] for r in rows])
+    hover = f"%{{x}}: %{{y:{money.hover}}} {money.per_year}<extra>%{{fullData.name}}</extra>"
     return _figure(
-        [{"type": "bar", "name": _("Expected SEK/year"), "x": labels,
-          "y": [float(r["expected"]) for r in rows], "marker": {"color": BRAND}},
-         {"type": "bar", "name": _("Realised SEK/year"), "x": labels,
-          "y": [float(r["realised"]) for r in rows], "marker": {"color": REALISED}}],
-        barmode="group", height=320, yaxis={"title": {"text": _("SEK/year")}},
+        [{"type": "bar", "name": _("Expected"), "x": labels,
+          "y": [money(r["expected"]) for r in rows], "marker": {"color": BRAND},
+          "hovertemplate": hover},
+         {"type": "bar", "name": _("Realised"), "x": labels,
+          "y": [money(r["realised"]) for r in rows], "marker": {"color": REALISED},
+          "hovertemplate": hover}],
+        barmode="group", height=320, yaxis=money.axis(money.per_year),
         xaxis={"automargin": True}, legend={"orientation": "h", "y": 1.1},
     )  # fmt: skip
 
 
 def planned_vs_realised(points: list[dict]) -> dict:
     months = [p["month"].isoformat() for p in points]
+    money = MoneyScale([p["planned"] for p in points] + [p["realised"] for p in points])
+    hover = f"%{{y:{money.hover}}} {money.per_year}<extra>%{{fullData.name}}</extra>"
     return _figure(
         [{"type": "scatter", "mode": "lines", "name": _("Planned"), "x": months,
-          "y": [p["planned"] for p in points], "line": {"color": "#4a5360", "dash": "dash"}},
+          "y": [money(p["planned"]) for p in points], "line": {"color": "#4a5360", "dash": "dash"},
+          "hovertemplate": hover},
          {"type": "scatter", "mode": "lines+markers", "name": _("Realised"), "x": months,
-          "y": [p["realised"] for p in points], "line": {"color": REALISED}}],
-        height=320, yaxis={"title": {"text": _("SEK/year")}}, xaxis={"type": "date"},
+          "y": [money(p["realised"]) for p in points], "line": {"color": REALISED},
+          "hovertemplate": hover}],
+        height=320, yaxis=money.axis(money.per_year), xaxis={"type": "date"},
         legend={"orientation": "h", "y": 1.1},
     )  # fmt: skip
 
 
+def has_money_value(row: dict) -> bool:
+    """Whether an initiative has an expected SEK/year to place it on the value axis."""
+    return bool(row["expected_sek"])
+
+
 def score_bubbles(rows: list[dict], stage_labels: dict[str, str], url_for) -> dict:
-    """Strategic score against expected SEK/year; bubble area ∝ budget, colour = stage."""
-    largest = max((float(r["budget"] or 0) for r in rows), default=0) or 1
+    """Strategic score against expected SEK/year; bubble area ∝ budget, colour = stage.
+
+    Only initiatives with a money value: the others would all sit on the zero line on top of each
+    other, so the page lists them beside the chart instead. Bubbles that share a place (the same
+    score and value) each name all the initiatives there in their hover text.
+    """
+    valued = [r for r in rows if has_money_value(r)]
+    largest = max((float(r["budget"] or 0) for r in valued), default=0) or 1
+    money = MoneyScale([r["expected_sek"] for r in valued])
+    at_place: dict[tuple, list[str]] = {}
+    for r in valued:
+        place = (round(r["score"], 1), round(money(r["expected_sek"]), money.decimals))
+        at_place.setdefault(place, []).append(f"{r['ref']} {r['title']}")
+
+    def label(r: dict) -> str:
+        place = (round(r["score"], 1), round(money(r["expected_sek"]), money.decimals))
+        return "<br>".join(at_place[place])
+
     # One reverse() for all the links: the ref goes where the placeholder is.
     pattern = url_for("REF-PLACEHOLDER")
+    hover = (
+        f"%{{text}}<br>{_('Strategic score')}: %{{x:.1f}}<br>"
+        f"{money.per_year}: %{{y:{money.hover}}}<extra></extra>"
+    )
     traces = []
     for stage, colour in STAGE_COLOURS.items():
-        members = [r for r in rows if r["stage"] == stage]
+        members = [r for r in valued if r["stage"] == stage]
         if members:
             traces.append({
                 "type": "scatter", "mode": "markers", "name": stage_labels[stage],
                 "x": [r["score"] for r in members],
-                "y": [float(r["expected_sek"] or 0) for r in members],
+                "y": [money(r["expected_sek"]) for r in members],
                 "marker": {"color": colour, "size": [float(r["budget"] or 0) for r in members],
                            "sizemode": "area", "sizeref": 2.0 * largest / (48.0**2),
                            "sizemin": 5, "line": {"color": "white", "width": 1}},
-                "text": [f'{r["ref"]} {r["title"]}' for r in members],
+                "text": [label(r) for r in members],
                 "customdata": [pattern.replace("REF-PLACEHOLDER", r["ref"]) for r in members],
-                "hovertemplate": "%{text}<extra></extra>",
+                "hovertemplate": hover,
             })  # fmt: skip
     return _figure(
         traces, height=380,
         xaxis={"title": {"text": _("Strategic score")}, "range": [-5, 105]},
-        yaxis={"title": {"text": _("Expected SEK/year")}}, legend={"orientation": "h", "y": 1.1},
+        yaxis=money.axis(_("Expected value (%(unit)s)") % {"unit": money.per_year}),
+        legend={"orientation": "h", "y": 1.1},
     )  # fmt: skip

@@ -4,6 +4,8 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 
+from organisation.numbers import format_number
+
 register = template.Library()
 
 
@@ -48,3 +50,23 @@ def percent(value) -> str:
     if value is None or value == "":
         return "—"
     return f"{_fixed(Decimal(value) * 100, 0, drop_whole_places=False)}\u00a0%"
+
+
+@register.filter
+def number(value, places: int = 3) -> str:
+    """A plain number such as a goal's weight, written as its input field shows it: the active
+    language's decimal separator, at most `places` decimals, no trailing zeros (a weight of 1.5
+    reads "1,5" in Swedish and "1.5" in English, never "1,500" or "1"); — when missing.
+
+    One format on every page, text and inputs alike (organisation.numbers.format_number).
+    """
+    if value is None or value == "":
+        return "—"
+    try:
+        decimal = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not decimal.is_finite():
+            raise InvalidOperation
+        rounded = decimal.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    return format_number(rounded if rounded else abs(rounded))

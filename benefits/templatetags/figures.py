@@ -16,3 +16,10 @@ def figure_data(figure, *id_parts) -> SafeString:
     """
     chart_id = "".join(str(part) for part in id_parts)
     return json_script(figure, f"{chart_id}-data")
+
+
+@register.filter
+def without_money_value(rows: list[dict]) -> list[dict]:
+    """The score-against-value chart's rows that have no expected SEK/year: left out of the chart
+    (they would all sit on its zero line, on top of each other) and listed beside it."""
+    return [row for row in rows if not row["expected_sek"]]

@@ -7,18 +7,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from organisation import permissions
 from organisation.numbers import format_number
 from organisation.permissions import require
 from portfolio import charts, prioritisation
-from portfolio.forms import DecisionForm, RankingForm, SensitivityForm
+from portfolio.columns import ColumnChoiceForm
+from portfolio.forms import DecisionForm, DecisionRecordForm, RankingForm, SensitivityForm
 from portfolio.htmx import page_or_fragment
 from portfolio.models import CouncilGoal, Decision
 from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
 
 RANKING_PAGE_SIZE = 50
+# Shown by default: rank, movement, initiative, department, score, budget, expected SEK/year and,
+# with a budget, whether the optimal set takes it. These come on request ("Columns").
+RANKING_OPTIONAL_COLUMNS = [
+    ("stage", _lazy("Stage")),
+    ("goals", _lazy("Score on each goal")),
+    ("per_million", _lazy("Score per MSEK")),
+]
 FRONTIER_POINTS = 12
 SENSITIVITY_SHOWN = 30
 
@@ -74,11 +83,16 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
     page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     fill_expected_sek(page.object_list)
+    budget = budget_result(candidates, ranking, form.budget_value())
     context = {
         "form": form,
         "goals": candidates.goals,
         "page": page,
-        "budget": budget_result(candidates, ranking, form.budget_value()),
+        "budget": budget,
+        "columns": ColumnChoiceForm(request.GET, choices=RANKING_OPTIONAL_COLUMNS),
+        "selected": {
+            item["ranked"].row["ref"] for item in (budget or {}).get("rows", ()) if item["optimal"]
+        },
         "decision_form": DecisionForm(),
         "sensitivity_form": SensitivityForm(),
         "can_save": permissions.can_save_decision(request.user),
@@ -154,7 +168,15 @@ def decision_save(request: HttpRequest) -> HttpResponse:
     form, candidates = _candidates(request, request.POST)
     decision_form = DecisionForm(request.POST)
     if not decision_form.is_valid() or not form.is_valid() or not candidates.goals:
-        messages.error(request, _("Write a comment to save the decision."))
+        errors = [
+            f"{decision_form.fields[name].label}: {error}"
+            for name in ("registry_number", "minutes_url")
+            for error in decision_form.errors.get(name, [])
+        ]
+        if "comment" in decision_form.errors or not errors:
+            errors.insert(0, _("Write a comment to save the decision."))
+        for error in errors:
+            messages.error(request, error)
         return redirect(f"{reverse('portfolio:ranking')}?{request.POST.get('query', '')}")
     weights = form.weights()
     ranking = ranked(candidates, weights)
@@ -182,6 +204,8 @@ def decision_save(request: HttpRequest) -> HttpResponse:
             for row in ranking
         ],  # fmt: skip
         selection=selection,
+        registry_number=decision_form.cleaned_data["registry_number"],
+        minutes_url=decision_form.cleaned_data["minutes_url"],
         created_by=request.user,
     )
     messages.success(request, _("The decision was saved. It can no longer be changed."))
@@ -202,6 +226,40 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(permissions.can_view(request.user))
     decision = get_object_or_404(Decision.objects.select_related("created_by"), pk=pk)
-    selected = set(decision.selection)
-    context = {"decision": decision, "selected": selected}
-    return render(request, "portfolio/decision.html", context)
+    return _decision_page(request, decision, DecisionRecordForm(initial=_record(decision)))
+
+
+def _record(decision: Decision) -> dict[str, str]:
+    return {"registry_number": decision.registry_number, "minutes_url": decision.minutes_url}
+
+
+def _decision_page(
+    request: HttpRequest, decision: Decision, record_form: DecisionRecordForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "decision": decision,
+        "selected": set(decision.selection),
+        "record_form": record_form,
+        "can_record": permissions.can_record_decision_minutes(request.user),
+        # Each time the registry number or minutes link was added or changed (the history's
+        # updates: nothing else of a saved decision can change).
+        "record_changes": decision.history.filter(history_type="~")
+        .select_related("history_user")
+        .order_by("-history_date"),
+    }
+    return render(request, "portfolio/decision.html", context, status=status)
+
+
+@require_POST
+@login_required
+def decision_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office adds or corrects a saved decision's registry number and minutes link."""
+    require(permissions.can_record_decision_minutes(request.user))
+    decision = get_object_or_404(Decision.objects.select_related("created_by"), pk=pk)
+    form = DecisionRecordForm(request.POST, initial=_record(decision))
+    if not form.is_valid():
+        return _decision_page(request, decision, form, status=422)
+    if form.has_changed():
+        decision.record_minutes(**form.cleaned_data, by=request.user)
+        messages.success(request, _("The registry number and minutes link were saved."))
+    return redirect(decision)

@@ -235,3 +235,30 @@ def test_the_check_in_lists_a_benefit_due_for_a_measurement(
     assert_not_reloaded(page)
     assert Measurement.objects.get(benefit=due, date=timezone.localdate()).value == 150
     assert console_errors == []
+
+
+def test_a_column_chosen_under_columns_joins_the_table_and_the_address(
+    log_in, page: Page, console_errors, office, head, own_initiative
+):
+    hours = make_benefit(own_initiative, title="Fewer phone calls")
+    measure(hours, days_ago(5), 50, by=head)
+    log_in(office)
+    page.goto("/benefits/")
+    table = page.locator("#benefit-register")
+    latest = shown("Latest measurement")
+    expect(table.locator("thead th")).to_have_count(7)
+    expect(table.locator("thead th", has_text=latest)).to_have_count(0)
+    mark_window(page)
+
+    page.locator("details.columns summary").click()
+    page.get_by_role("checkbox", name=latest).check()
+
+    expect(table.locator("thead th", has_text=latest)).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"[?&]col=latest(&|$)"))
+    assert_not_reloaded(page)
+    # The choice is kept by the sort links, and the box that scrolls the table is reachable.
+    page.locator("#benefit-register thead a", has_text=shown("Benefit")).click()
+    expect(page).to_have_url(re.compile(r"col=latest"))
+    expect(table.locator("thead th", has_text=latest)).to_have_count(1)
+    expect(page.locator("#benefit-table .table-scroll")).to_have_attribute("tabindex", "0")
+    assert console_errors == []

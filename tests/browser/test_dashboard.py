@@ -191,11 +191,13 @@ def test_the_dashboard_draws_every_chart_and_the_headline_figures(
     expect(headline(page, "realised-total")).to_have_text(as_shown(750_000))
     # The charts hold the same figures as the table beside them.
     assert page.evaluate("document.getElementById('chart-funnel').data[0].x") == [1, 1, 1, 1, 0]
+    # in thousands of kronor: the largest is 750 000 SEK/year, so the axis is in "tkr/år"
     assert sorted(page.evaluate("document.getElementById('chart-departments').data[0].y")) == [
-        200_000,
-        450_000,
-        750_000,
+        200,
+        450,
+        750,
     ]
+    expect(chart(page, "departments").locator(".g-ytitle")).to_have_text(shown("k SEK/year"))
     expect(chart(page, "bubbles").locator(".scatterlayer .point")).to_have_count(4)
     assert console_errors == []
 
@@ -246,10 +248,13 @@ def test_the_charts_follow_the_language(log_in, page: Page, console_errors, exec
     assert page.evaluate("document.getElementById('chart-timeline')._fullLayout.separators") == (
         ", "
     )
-    # Swedish months on the time axis, and a decimal comma on the SEK axis (0, 0,5M, 1M).
+    # Swedish months on the time axis, and a decimal comma on the SEK axis (0, 0,5, 1), which is
+    # in millions of kronor, said in its title instead of plotly's "0,5M".
     year = timezone.localdate().year  # the axis runs from 24 months back to 12 ahead
     assert f"jan {year}" in axis_ticks(page, "x")
-    assert "0,5M" in axis_ticks(page, "y")
+    assert "0,5" in axis_ticks(page, "y")
+    assert not any(tick.endswith(("M", "k")) for tick in axis_ticks(page, "y"))
+    expect(chart(page, "timeline").locator(".g-ytitle")).to_have_text(shown("M SEK/year"))
 
     page.get_by_role("button", name="English").click()
 
@@ -261,7 +266,8 @@ def test_the_charts_follow_the_language(log_in, page: Page, console_errors, exec
         ".,"
     )
     assert f"Jan {year}" in axis_ticks(page, "x")
-    assert "0.5M" in axis_ticks(page, "y")
+    assert "0.5" in axis_ticks(page, "y")
+    expect(chart(page, "timeline").locator(".g-ytitle")).to_have_text("M SEK/year")
     assert console_errors == []
 
 

@@ -89,8 +89,10 @@ def test_the_frontier_chart_is_embedded_escaped(client_for, executive, poisoned)
         r'<script id="chart-frontier-data" type="application/json">(.*?)</script>', html
     )
     figure = json.loads(block[1])
-    assert figure["data"][0]["x"][-1] == 1_000_000  # the one candidate's budget
-    assert figure["layout"]["shapes"][0]["x0"] == 5_000_000  # the chosen budget's line
+    # In millions of kronor (portfolio.charts.MoneyScale): the one candidate's budget, 1 MSEK,
+    # and the chosen budget's line at 5 MSEK.
+    assert figure["data"][0]["x"][-1] == 1
+    assert figure["layout"]["shapes"][0]["x0"] == 5
 
 
 def test_htmx_refuses_scripts_eval_and_other_hosts(client_for, executive, db):
