@@ -135,15 +135,15 @@ def initiative_columns(goals, department_codes: list[str], username: str) -> lis
     return columns
 
 
-UNITS = [
-    ("h/year", "h/år"),
-    ("SEK/year", "kr/år"),
-    ("min per case", "min per ärende"),
-    ("t CO2e/year", "t CO2e/år"),
-    ("%", "%"),
-    ("kWh/year", "kWh/år"),
-    ("cases/year", "ärenden/år"),
-    ("days", "dagar"),
+UNITS = [  # English, Swedish, Finnish
+    ("h/year", "h/år", "h/vuosi"),
+    ("SEK/year", "kr/år", "kr/vuosi"),
+    ("min per case", "min per ärende", "min per asia"),
+    ("t CO2e/year", "t CO2e/år", "t CO2e/vuosi"),
+    ("%", "%", "%"),
+    ("kWh/year", "kWh/år", "kWh/vuosi"),
+    ("cases/year", "ärenden/år", "asiaa/vuosi"),
+    ("days", "dagar", "päivää"),
 ]
 
 
@@ -151,8 +151,8 @@ def _units() -> list[str]:
     # Units are free text: a suggestion in the user's language, never a rule.
     from django.utils.translation import get_language
 
-    swedish = (get_language() or "").startswith("sv")
-    return [sv if swedish else en for en, sv in UNITS]
+    column = {"sv": 1, "fi": 2}.get((get_language() or "")[:2], 0)
+    return [units[column] for units in UNITS]
 
 
 def benefit_columns(ref: str, username: str) -> list[Column]:

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 
 from portfolio import tabular
 
-TRUE = {"true", "yes", "ja", "1", "x", "sant"}
-FALSE = {"false", "no", "nej", "0", "falskt"}
+TRUE = {"true", "yes", "ja", "kyllä", "1", "x", "sant", "tosi"}
+FALSE = {"false", "no", "nej", "ei", "0", "falskt", "epätosi"}
 # Rows of ids or refs looked up per query: far below SQLite's limit of 32,766 parameters.
 CHUNK = 2000
 # Bumped when the stored rows change shape; a batch stored in another shape is uploaded again.
@@ -212,14 +212,14 @@ def parse_bool(value) -> bool:
 
 
 class ChoiceNames:
-    """Reads a choice by its code or its Swedish or English name, case-insensitive.
+    """Reads a choice by its code or its English, Swedish or Finnish name, case-insensitive.
 
     The names are looked up once per file, not once per cell.
     """
 
     def __init__(self, choices):
         self.names = {}
-        for language in ("en", "sv"):
+        for language in ("en", "sv", "fi"):
             with translation.override(language):
                 for code, label in choices:
                     self.names.setdefault(_key(str(label)), code)

@@ -28,6 +28,39 @@
       thousands: "\u00a0",
     },
   };
+  var finnish = {
+    moduleType: "locale",
+    name: "fi",
+    dictionary: {
+      Autoscale: "Automaattinen skaalaus",
+      "Double-click to zoom back out": "Kaksoisnapsauta palataksesi alkuperäiseen kokoon",
+      "Download plot as a png": "Lataa kaavio png-kuvana",
+      "Reset axes": "Palauta akselit",
+      "Zoom in": "Lähennä",
+      "Zoom out": "Loitonna",
+    },
+    format: {
+      days: [
+        "sunnuntai", "maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai",
+      ],
+      shortDays: ["su", "ma", "ti", "ke", "to", "pe", "la"],
+      months: [
+        "tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu",
+        "heinäkuu", "elokuu", "syyskuu", "lokakuu", "marraskuu", "joulukuu",
+      ],
+      shortMonths: [
+        "tammi", "helmi", "maalis", "huhti", "touko", "kesä",
+        "heinä", "elo", "syys", "loka", "marras", "joulu",
+      ],
+      // 5.11.2026, as Django's Finnish SHORT_DATE_FORMAT (j.n.Y) writes dates in the tables.
+      date: "%-d.%-m.%Y",
+      decimal: ",",
+      thousands: "\u00a0",
+    },
+  };
+  // The page's language picks the chart's: month names, decimal comma and space-grouped
+  // thousands in Swedish and Finnish; plotly's own English otherwise.
+  var locales = { sv: swedish, fi: finnish };
   var registered = false;
 
   function draw(root) {
@@ -35,10 +68,11 @@
       return;
     }
     if (!registered) {
-      window.Plotly.register(swedish);
+      window.Plotly.register([swedish, finnish]);
       registered = true;
     }
-    var locale = document.documentElement.lang === "sv" ? "sv" : "en";
+    var language = document.documentElement.lang;
+    var locale = locales.hasOwnProperty(language) ? language : "en";
     var charts = (root || document).querySelectorAll("div.chart[id]");
     charts.forEach(function (target) {
       var script = document.getElementById(target.id + "-data");
