@@ -18,6 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py load_demo
+	DEBUG=true $(BIN)/python manage.py send_reminders --in-app-only
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # On every core (pytest-xdist, -n auto): two workers halve the wall time here. The default
@@ -38,8 +39,8 @@ lint: $(STAMP)
 # Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed so a fresh
 # machine without gettext still has the translations.
 messages: $(STAMP)
-	DEBUG=true $(BIN)/python manage.py makemessages --locale sv --no-obsolete --ignore ".venv/*" --ignore "staticfiles/*"
-	DEBUG=true $(BIN)/python manage.py compilemessages --locale sv --ignore ".venv/*"
+	DEBUG=true $(BIN)/python manage.py makemessages --locale sv --locale fi --no-obsolete --ignore ".venv/*" --ignore "staticfiles/*"
+	DEBUG=true $(BIN)/python manage.py compilemessages --locale sv --locale fi --ignore ".venv/*"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -109,7 +109,7 @@ def measurement_rows(count: int, benefits: list[tuple[str, str]]) -> list[dict]:
     ]
 
 
-def configure() -> tuple[str, callable]:
+def configure(pg_name: str = PG_NAME) -> tuple[str, callable]:
     """Point Django at a database of the run's own; returns its URL and a function dropping it."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://", "pgsql://")):
@@ -117,16 +117,16 @@ def configure() -> tuple[str, callable]:
 
         server = urlunsplit(urlsplit(url)._replace(path="/postgres"))
         with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_NAME}"')
-        bench_url = urlunsplit(urlsplit(url)._replace(path=f"/{PG_NAME}"))
+            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        bench_url = urlunsplit(urlsplit(url)._replace(path=f"/{pg_name}"))
 
         def drop():
             from django.db import connections
 
             connections.close_all()
             with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
     else:
         folder = tempfile.mkdtemp(prefix="import-bench-")

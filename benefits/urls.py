@@ -7,6 +7,7 @@ app_name = "benefits"
 urlpatterns = [
     path("", views.register, name="register"),
     path("settings/", views.settings_edit, name="settings"),
+    path("calibration/", views.calibration, name="calibration"),
     path("new/<str:ref>/", views.benefit_create, name="create"),
     path("<int:pk>/edit/", views.benefit_edit, name="edit"),
     path("<int:pk>/measurements/", views.measurement_create, name="measurement_create"),

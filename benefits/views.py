@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from benefits import calibration as benefit_calibration
 from benefits import services
 from benefits.forms import (
-    SORT_COLUMNS,
+    REGISTER_OPTIONAL_COLUMNS,
     BenefitFilterForm,
     BenefitForm,
     HourlyRateForm,
@@ -24,11 +25,12 @@ from initiatives.services import InitiativeArchived
 from organisation import permissions
 from organisation.permissions import require
 from portfolio import charts
+from portfolio.columns import ColumnChoiceForm
 from portfolio.htmx import page_or_fragment, wants_fragment
 
 
 def benefit_cards(
-    initiative: Initiative, *, can_edit: bool, forms: dict | None = None
+    initiative: Initiative, *, can_edit: bool, forms: dict | None = None, user=None
 ) -> list[dict]:
     """Each benefit of the initiative with its figures, chart and measurement form.
 
@@ -40,6 +42,8 @@ def benefit_cards(
         benefit.attach_figures(rate)
         for benefit in Benefit.objects.filter(initiative=initiative).select_related("owner")
     ]
+    for benefit in benefits:
+        benefit.initiative = initiative  # the rights below read it: no query per benefit
     by_benefit = defaultdict(list)
     for measurement in Measurement.objects.filter(benefit__in=benefits).order_by("date"):
         by_benefit[measurement.benefit_id].append(measurement)
@@ -53,6 +57,9 @@ def benefit_cards(
             # A blank form is loaded when opened (measurement_create, GET); a posted one is here.
             "form": forms.get(benefit.pk),
             "can_edit": can_edit,
+            # The benefit's owner records its measurements even without the right to edit it.
+            "can_measure": can_edit
+            or (user is not None and permissions.can_record_measurement(user, benefit)),
         }
         for benefit in benefits
     ]
@@ -97,7 +104,12 @@ def benefit_create(request: HttpRequest, ref: str) -> HttpResponse:
         if _saved(form, benefit, request.user):
             messages.success(request, _("Benefit added."))
             return redirect(f"{initiative.get_absolute_url()}#benefits")
-    context = {"form": form, "initiative": initiative, "benefit": None}
+    context = {
+        "form": form,
+        "initiative": initiative,
+        "benefit": None,
+        "calibration": benefit_calibration.for_kind(initiative.kind),
+    }
     return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
 
 
@@ -111,7 +123,12 @@ def benefit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if _saved(form, form.save(commit=False), request.user):
             messages.success(request, _("Benefit saved."))
             return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
-    context = {"form": form, "initiative": benefit.initiative, "benefit": benefit}
+    context = {
+        "form": form,
+        "initiative": benefit.initiative,
+        "benefit": benefit,
+        "calibration": benefit_calibration.for_kind(benefit.initiative.kind),
+    }
     return render(request, "benefits/form.html", context, status=422 if form.errors else 200)
 
 
@@ -119,7 +136,7 @@ def benefit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
     benefit = _get_benefit(request, pk)
-    require(permissions.can_edit_benefit(request.user, benefit))
+    require(permissions.can_record_measurement(request.user, benefit))
     if request.method == "GET":
         # The blank form: into the benefit's card when opened there, or as a page of its own.
         context = {"benefit": benefit, "form": MeasurementForm(benefit=benefit, prefix=f"m{pk}")}
@@ -155,7 +172,8 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
         item = due_benefit_items(Benefit.objects.filter(pk=benefit.pk), forms)[0]
         context = {"item": item, "posted": status == 200}
         return render(request, "initiatives/check_in.html#benefit-row", context, status=status)
-    cards = benefit_cards(benefit.initiative, can_edit=True, forms=forms)
+    can_edit = permissions.can_edit_benefit(request.user, benefit)
+    cards = benefit_cards(benefit.initiative, can_edit=can_edit, forms=forms, user=request.user)
     card = next(card for card in cards if card["benefit"].pk == benefit.pk)
     context = {"card": card, "posted": status == 200}
     return render(request, "benefits/_benefits.html#benefit-card", context, status=status)
@@ -194,7 +212,7 @@ def register(request: HttpRequest) -> HttpResponse:
         "page": page,
         "totals": totals,
         "sort": form.current_sort,
-        "sort_columns": SORT_COLUMNS,
+        "columns": ColumnChoiceForm(request.GET, choices=REGISTER_OPTIONAL_COLUMNS),
     }
     return render(
         request, page_or_fragment(request, "benefits/register.html", "benefit-table"), context
@@ -213,3 +231,18 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         return redirect("benefits:settings")
     context = {"form": form, "setting": setting}
     return render(request, "benefits/settings.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+@login_required
+def calibration(request: HttpRequest) -> HttpResponse:
+    """What history teaches: realised against promised, by kind, department, category and
+    confidence."""
+    require(permissions.can_see_calibration(request.user))
+    history = benefit_calibration.realisation_history()
+    context = {
+        "calibration": history,
+        "chart": benefit_calibration.chart(history.by_kind) if history.enough else None,
+        "min_cases": benefit_calibration.MIN_CASES,
+    }
+    return render(request, "benefits/calibration.html", context)

@@ -78,6 +78,19 @@ def can_edit_benefit(user: User, benefit) -> bool:
     return can_edit(user, benefit.initiative)
 
 
+def can_record_measurement(user: User, benefit) -> bool:
+    """Whoever may edit the benefit, and its benefit owner: the line manager who realises it
+    records its measurements, also without being a head of the initiative's department."""
+    if can_edit_benefit(user, benefit):
+        return True
+    return (
+        can_view(user)
+        and benefit.owner_id is not None
+        and benefit.owner_id == user.pk
+        and not benefit.initiative.is_archived
+    )
+
+
 def can_change_settings(user: User) -> bool:
     """Portfolio-wide settings, such as the hourly rate that values freed time."""
     return is_office(user)
@@ -94,6 +107,12 @@ def can_import(user: User) -> bool:
 
 
 def can_save_decision(user: User) -> bool:
+    return is_office(user)
+
+
+def can_record_decision_minutes(user: User) -> bool:
+    """Add or correct a saved decision's registry number and minutes link, which come after the
+    meeting; nothing else of a saved decision changes."""
     return is_office(user)
 
 
@@ -124,6 +143,11 @@ def can_check_in(user: User) -> bool:
 
 def can_manage_organisation(user: User) -> bool:
     """Departments, users, their roles and memberships: the office runs them without calling IT."""
+    return is_office(user)
+
+
+def can_see_deliveries(user: User) -> bool:
+    """The e-mails the reminders sent or failed to send: the office watches over them."""
     return is_office(user)
 
 
@@ -158,3 +182,8 @@ def require(allowed: bool) -> None:
     """Raise 403 unless allowed."""
     if not allowed:
         raise PermissionDenied
+
+
+def can_see_calibration(user: User) -> bool:
+    """What history teaches: how much of promised benefits was realised, across the portfolio."""
+    return is_office(user)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.dateparse import parse_datetime
+
+# Sent with `user` and `language` when a person chooses a language (their account page, the
+# header's switch) or is invited in one: whatever writes to them later (reminders) uses it.
+language_chosen = Signal()
 
 # The session key holding the user's previous login (ISO 8601), or None at a first login.
 PREVIOUS_LOGIN = "previous_login"

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Department, Organisation
 from organisation.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE, ROLES
+from organisation.signals import language_chosen
 
 User = get_user_model()
 
@@ -214,6 +215,7 @@ def send_invitation(*, user, language: str, by, request) -> None:
         "valid_days": max(1, invitation_timeout() // (24 * 3600)),
     }
     _send(to=user.email, language=language, template="organisation/invitation", context=context)
+    language_chosen.send(sender=None, user=user, language=language)
 
 
 def send_reset_link(*, user, request) -> None:

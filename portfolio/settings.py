@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "initiatives",
     "benefits",
     "api",
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +166,7 @@ AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "portfolio.security.axes_username"
 
 LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
+LANGUAGES = [("sv", _("Swedish")), ("fi", _("Finnish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
@@ -260,6 +263,20 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portfolio@localhost")
+# The app's own address, for links in e-mails sent outside a request (reminders, digests).
+PORTFOLIO_URL = os.environ.get("PORTFOLIO_URL", "http://127.0.0.1:8000")
+
+# Background tasks (django-tasks). Default: run at once in the process that enqueues (make run
+# needs no other service). Production: TASKS_BACKEND=database stores them in the database and
+# `python manage.py db_worker` runs them beside gunicorn.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[os.environ.get("TASKS_BACKEND", "immediate")]
+    }
+}
 # A reset link works once, and for at most this many seconds (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 60 * 60)
 # An invitation link (a new user choosing their first password) works once, for this long.

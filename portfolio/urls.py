@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from api.api import api
+from organisation.views import profile
 from portfolio import views
 
 # Django's own account views, with our templates in templates/registration/. Changing one's
@@ -45,11 +46,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(account_urls)),
+    # The header's language switch: Django's view, also remembering a logged-in user's choice.
+    path("i18n/setlang/", profile.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("initiatives/", include("initiatives.urls")),
     path("benefits/", include("benefits.urls")),
     path("portfolio/", include("portfolio.urls_app")),
     path("organisation/", include("organisation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", api.urls),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),

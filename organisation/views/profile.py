@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from organisation import permissions, users
+from organisation.signals import language_chosen
 from organisation.user_forms import ProfileForm
 
 
@@ -49,6 +51,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             last_name=data["last_name"],
             email=data["email"],
         )
+        language_chosen.send(sender=None, user=user, language=data["language"])
         with translation.override(data["language"]):
             messages.success(request, _("Your details were saved."))
         response = redirect("organisation:profile")
@@ -61,3 +64,14 @@ def profile(request: HttpRequest) -> HttpResponse:
         "can_use_api": permissions.can_view(user),
     }
     return render(request, "organisation/profile.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the header's switch), remembering a logged-in user's choice for
+    what is written to them later (e-mails)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in {code for code, _name in settings.LANGUAGES}:
+        language_chosen.send(sender=None, user=request.user, language=language)
+    return response

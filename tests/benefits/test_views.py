@@ -81,6 +81,62 @@ def test_recording_a_measurement_follows_the_matrix(client_for, users, benefits,
 
 @pytest.mark.parametrize("department", ["own", "other"])
 @pytest.mark.parametrize("role", ROLES)
+def test_a_benefit_owner_records_its_measurements_but_edits_nothing_else(
+    client_for, users, benefits, role, department
+):
+    """The matrix's third dimension: as the benefit's owner, any role may record its
+    measurements (a line manager in another department, an executive); editing the benefit
+    stays with the initiative's rights. Without a role, owning it gives nothing."""
+    benefit = benefits[department]
+    if users[role] is not None:
+        benefit.owner = users[role]
+        benefit.save()
+    may_measure = {"office", "head", "executive"}
+    may_edit = {"office", "head"} if department == "own" else {"office"}
+    client = client_for(users[role])
+    prefix = f"m{benefit.pk}"
+    response = client.post(
+        reverse("benefits:measurement_create", args=[benefit.pk]),
+        {f"{prefix}-date": TODAY.isoformat(), f"{prefix}-value": "120"},
+    )
+    assert response.status_code == expected(role, may_measure, 302)
+    assert Measurement.objects.filter(benefit=benefit).exists() == (role in may_measure)
+    edit = client.get(reverse("benefits:edit", args=[benefit.pk]))
+    assert edit.status_code == expected(role, may_edit, 200)
+    if role in may_measure:
+        page = client.get(benefit.initiative.get_absolute_url())
+        card = next(c for c in page.context["benefit_cards"] if c["benefit"].pk == benefit.pk)
+        assert card["can_measure"] and card["can_edit"] == (role in may_edit)
+
+
+def test_owning_the_benefit_of_an_archived_initiative_records_nothing(
+    client_for, executive, benefits
+):
+    from django.utils import timezone
+
+    benefit = benefits["other"]
+    benefit.owner = executive
+    benefit.save()
+    benefit.initiative.archived_at = timezone.now()
+    benefit.initiative.save()
+    prefix = f"m{benefit.pk}"
+    client_for(executive).post(
+        reverse("benefits:measurement_create", args=[benefit.pk]),
+        {f"{prefix}-date": TODAY.isoformat(), f"{prefix}-value": "120"},
+    )
+    assert not Measurement.objects.filter(benefit=benefit).exists()
+
+
+def test_a_head_sees_the_benefits_they_own_elsewhere_on_the_check_in(
+    client_for, head, other_initiative
+):
+    benefit = make_benefit(other_initiative, title="Färre samtal", owner=head)
+    page = client_for(head).get(reverse("initiatives:check_in"))
+    assert benefit.pk in {item["benefit"].pk for item in page.context["due_benefits"]}
+
+
+@pytest.mark.parametrize("department", ["own", "other"])
+@pytest.mark.parametrize("role", ROLES)
 def test_opening_the_measurement_form_follows_the_matrix(
     client_for, users, benefits, role, department
 ):

@@ -13,11 +13,12 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.template import TemplateDoesNotExist
 from django.template.backends.jinja2 import Template as Jinja2Template
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from api.models import ApiToken
 from benefits.models import PortfolioSetting
+from notifications.tasks import send_reminders
 from organisation.models import Department
 from portfolio.forms import FormRenderer
 from tests.conftest import make_department, make_user
@@ -83,6 +84,9 @@ def _one_row_of_every_registered_model(settings) -> None:
     user.save()
     Client().post(reverse("login"), {"username": "kontoret", "password": "secret-pass-123"})
     Client().post(reverse("login"), {"username": "kontoret", "password": "wrong"})
+    # A background task waiting for the worker (django-tasks' database backend lists them).
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        send_reminders.enqueue()
     AccessFailureLog.objects.create(
         username="kontoret",
         ip_address="127.0.0.1",
