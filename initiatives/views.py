@@ -229,13 +229,13 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
     require(permissions.can_decide_stage(request.user))
     change = get_object_or_404(StageChange, pk=pk, initiative=initiative)
     form = StageDecisionForm(request.POST)
-    if not form.is_valid():
-        for name, errors in form.errors.items():
-            for error in errors:
-                # Shown as a message above the page: name the field it is about.
-                label = form.fields[name].label if name in form.fields else ""
-                messages.error(request, f"{label}: {error}" if label else error)
-    else:
+    problems = [
+        # Shown above the form: name the field each is about.
+        f"{form.fields[name].label}: {error}" if name in form.fields else error
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    if not problems:
         try:
             services.stage_decide(
                 change=change,
@@ -246,20 +246,25 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except services.StageRuleError as error:
-            messages.error(request, str(error))
+            problems.append(str(error))
         except services.InitiativeArchived as refused:
             return _refused(request, initiative, refused)
         else:
             messages.success(request, _("The decision was recorded."))
-    return redirect(
-        request.POST.get("next") == "proposals" and "initiatives:proposals" or initiative
-    )
+            return redirect(
+                request.POST.get("next") == "proposals" and "initiatives:proposals" or initiative
+            )
+    # Refused: the same page again, this proposal's form with the reasons and what was typed.
+    posted = {"change": change.pk, "data": request.POST, "problems": problems}
+    if request.POST.get("next") == "proposals":
+        return render(
+            request, "initiatives/stage_proposals.html", _proposals_context(posted), status=422
+        )
+    context = {**detail_context(request, initiative), "posted": posted}
+    return render(request, "initiatives/detail.html", context, status=422)
 
 
-@require_http_methods(["GET"])
-@login_required
-def stage_proposals(request: HttpRequest) -> HttpResponse:
-    require(permissions.can_decide_stage(request.user))
+def _proposals_context(posted: dict | None = None) -> dict:
     proposals = list(StageChange.objects.waiting_with_evidence(rate=hourly_rate()))
     for change in proposals:
         initiative = change.initiative
@@ -269,8 +274,14 @@ def stage_proposals(request: HttpRequest) -> HttpResponse:
             if initiative.budget and initiative.cost_to_date is not None
             else None
         )
-    context = {"proposals": proposals, "decision_form": StageDecisionForm()}
-    return render(request, "initiatives/stage_proposals.html", context)
+    return {"proposals": proposals, "decision_form": StageDecisionForm(), "posted": posted}
+
+
+@require_http_methods(["GET"])
+@login_required
+def stage_proposals(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_decide_stage(request.user))
+    return render(request, "initiatives/stage_proposals.html", _proposals_context())
 
 
 # The two forms an initiative's page loads when opened: (url name, section their post swaps,

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -75,29 +74,35 @@ def budget_result(candidates: Candidates, ranking, budget: int | None) -> dict |
     }
 
 
-@require_GET
-@login_required
-def ranking_page(request: HttpRequest) -> HttpResponse:
-    require(permissions.can_view(request.user))
-    form, candidates = _candidates(request, request.GET)
+def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None) -> dict:
+    """The ranking page for the weights, filters and budget in `params` (the query string)."""
+    form, candidates = _candidates(request, params)
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
-    page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(params.get("page"))
     fill_expected_sek(page.object_list)
     budget = budget_result(candidates, ranking, form.budget_value())
-    context = {
+    return {
         "form": form,
         "goals": candidates.goals,
         "page": page,
         "budget": budget,
-        "columns": ColumnChoiceForm(request.GET, choices=RANKING_OPTIONAL_COLUMNS),
+        "columns": ColumnChoiceForm(params, choices=RANKING_OPTIONAL_COLUMNS),
         "selected": {
             item["ranked"].row["ref"] for item in (budget or {}).get("rows", ()) if item["optimal"]
         },
-        "decision_form": DecisionForm(),
+        "decision_form": decision_form or DecisionForm(),
         "sensitivity_form": SensitivityForm(),
         "can_save": permissions.can_save_decision(request.user),
-        "query": request.GET.urlencode(),
+        "params": params,
+        "query": params.urlencode(),
     }
+
+
+@require_GET
+@login_required
+def ranking_page(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view(request.user))
+    context = _ranking_context(request, request.GET)
     return render(
         request, page_or_fragment(request, "portfolio/ranking.html", "ranking-results"), context
     )
@@ -168,16 +173,12 @@ def decision_save(request: HttpRequest) -> HttpResponse:
     form, candidates = _candidates(request, request.POST)
     decision_form = DecisionForm(request.POST)
     if not decision_form.is_valid() or not form.is_valid() or not candidates.goals:
-        errors = [
-            f"{decision_form.fields[name].label}: {error}"
-            for name in ("registry_number", "minutes_url")
-            for error in decision_form.errors.get(name, [])
-        ]
-        if "comment" in decision_form.errors or not errors:
-            errors.insert(0, _("Write a comment to save the decision."))
-        for error in errors:
-            messages.error(request, error)
-        return redirect(f"{reverse('portfolio:ranking')}?{request.POST.get('query', '')}")
+        # The ranking page again, as it was, with the form's reasons and what was typed.
+        if decision_form.is_valid():
+            decision_form.add_error(None, _("The weights or filters could not be read."))
+        params = QueryDict(request.POST.get("query", ""))
+        context = _ranking_context(request, params, decision_form)
+        return render(request, "portfolio/ranking.html", context, status=422)
     weights = form.weights()
     ranking = ranked(candidates, weights)
     budget = form.budget_value()

@@ -173,3 +173,30 @@ def test_a_benefit_without_a_measurement_is_not_evidence(client_for, head, pilot
     make_benefit(pilot)
     response = client_for(head).post(stage_url(pilot), {"to_stage": "scaling", "reason": "x"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("next_page", ["proposals", ""])
+def test_a_refused_decision_comes_back_with_the_reason_and_what_was_typed(
+    client_for, office, head, own_initiative, next_page
+):
+    change = services.stage_propose(
+        initiative=own_initiative, to_stage="pilot", reason="Go", by=head
+    )
+    url = reverse("initiatives:stage_decide", args=[own_initiative.ref, change.pk])
+    response = client_for(office).post(
+        url,
+        {
+            "decision": "decline",
+            "comment": "",
+            "registry_number": "KS 2026/55",
+            "minutes_url": "https://kommun.example/protokoll.pdf",
+            "next": next_page,
+        },
+    )
+    assert response.status_code == 422
+    assert "Say why the proposal is declined." in response.text
+    assert 'value="KS 2026/55"' in response.text
+    assert 'value="https://kommun.example/protokoll.pdf"' in response.text
+    assert 'value="decline" checked' in response.text
+    change.refresh_from_db()
+    assert change.status == "proposed"

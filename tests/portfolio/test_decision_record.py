@@ -44,12 +44,23 @@ def test_a_decision_is_saved_with_its_registry_number_and_minutes(client_for, of
 
 def test_saving_a_decision_with_a_script_link_is_refused_with_a_message(client_for, office, goal):
     response = client_for(office).post(
-        SAVE, {"comment": "KS 2026-12-01", "minutes_url": "javascript:alert(1)"}, follow=True
+        SAVE,
+        {
+            "comment": "KS 2026-12-01",
+            "registry_number": "KS 2026/99",
+            "minutes_url": "javascript:alert(1)",
+            "query": "budget=5000000",
+        },
     )
+    assert response.status_code == 422
     assert not Decision.objects.exists()
-    assert "Link to the minutes: Use a web address starting with https:// or http://." in (
-        response.text
-    )
+    assert "Use a web address starting with https:// or http://." in response.text
+    # What was typed stays, and so does the ranking it was about.
+    form = response.context["decision_form"]
+    assert form["comment"].value() == "KS 2026-12-01"
+    assert form["registry_number"].value() == "KS 2026/99"
+    assert response.context["form"]["budget"].value() == "5000000"
+    assert 'name="budget" value="5000000"' in response.text
 
 
 def test_the_office_adds_the_minutes_afterwards_and_it_is_kept_in_the_history(

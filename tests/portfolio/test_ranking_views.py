@@ -178,7 +178,12 @@ def test_a_saved_decision_keeps_the_ranking_and_selection_and_is_immutable(
 
 
 def test_a_decision_needs_a_comment(client_for, office, candidates):
-    client_for(office).post(reverse("portfolio:decision_save"), {"comment": ""})
+    response = client_for(office).post(
+        reverse("portfolio:decision_save"), {"comment": "", "registry_number": "KS 2026/7"}
+    )
+    assert response.status_code == 422
+    assert "comment" in response.context["decision_form"].errors
+    assert response.context["decision_form"]["registry_number"].value() == "KS 2026/7"
     assert not Decision.objects.exists()
 
 
