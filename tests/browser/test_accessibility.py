@@ -41,10 +41,13 @@ def without_known_app_bugs(violations: list[dict]) -> list[dict]:
 
 
 def wait_for_charts(page: Page) -> None:
-    """Wait until plotly has drawn every benefit chart on the page (static/js/charts.js)."""
+    """Wait until plotly has drawn every benefit chart on the page (static/js/charts.js).
+
+    Longer than the 3 s a step may take elsewhere: the first chart of a page waits for plotly's
+    3.5 MB script to be parsed, which took over 3 s on a busy CI machine."""
     charts = page.locator("div.chart")
     for index in range(charts.count()):
-        expect(charts.nth(index).locator("svg.main-svg").first).to_be_attached()
+        expect(charts.nth(index).locator("svg.main-svg").first).to_be_attached(timeout=15_000)
 
 
 def wcag_violations(page: Page) -> list[dict]:

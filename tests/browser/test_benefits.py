@@ -49,7 +49,9 @@ def test_a_head_records_a_measurement_inline_and_the_card_and_chart_are_swapped(
     log_in(head)
     page.goto(f"/initiatives/{own_initiative.ref}/")
     card = benefit_card(page, hours)
-    expect(page.locator(f"#chart-{hours.pk}.chart svg.main-svg").first).to_be_attached()
+    expect(page.locator(f"#chart-{hours.pk}.chart svg.main-svg").first).to_be_attached(
+        timeout=15_000
+    )
     expect(measured_points(page, hours)).to_have_count(1)
     expect(card.locator("[data-testid=realisation-rate]")).to_have_text("25\u00a0%")
     mark_window(page)
@@ -63,7 +65,7 @@ def test_a_head_records_a_measurement_inline_and_the_card_and_chart_are_swapped(
     expect(card.locator(".posted")).to_have_text(shown("Measurement recorded."))
     expect(card.locator("[data-testid=realisation-rate]")).to_have_text("75\u00a0%")
     # The new card's chart is drawn again, with the new point.
-    expect(page.locator(f"#chart-{hours.pk} svg.main-svg").first).to_be_attached()
+    expect(page.locator(f"#chart-{hours.pk} svg.main-svg").first).to_be_attached(timeout=15_000)
     expect(measured_points(page, hours)).to_have_count(2)
     assert page.evaluate(f"document.getElementById('chart-{hours.pk}').data[1].y") == [100, 300]
     assert_not_reloaded(page)

@@ -160,7 +160,7 @@ def chart(page: Page, name: str) -> Locator:
 
 def expect_charts_drawn(page: Page, names: list[str] = CHARTS) -> None:
     for name in names:
-        expect(chart(page, name).locator("svg.main-svg").first).to_be_attached()
+        expect(chart(page, name).locator("svg.main-svg").first).to_be_attached(timeout=15_000)
 
 
 def headline(page: Page, testid: str) -> Locator:
@@ -308,7 +308,7 @@ def test_the_dashboard_prints_without_the_filters_and_navigation(
     expect(page.locator("header.site-header nav")).to_be_hidden()
     expect(page.locator(".page-head .print-only")).to_be_visible()
     expect(headline(page, "expected-total")).to_be_visible()
-    expect(chart(page, "bubbles").locator("svg.main-svg").first).to_be_visible()
+    expect(chart(page, "bubbles").locator("svg.main-svg").first).to_be_visible(timeout=15_000)
     numbers = page.locator("#dashboard-body details")
     expect(numbers).to_have_count(5)
     expect(page.locator("#dashboard-body details[open]")).to_have_count(0)

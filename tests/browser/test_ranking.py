@@ -157,7 +157,7 @@ def test_the_sensitivity_analysis_loads_in_place(
     sensitivity = page.locator("#sensitivity")
     expect(sensitivity.locator("table tbody tr")).to_have_count(3)
     expect(sensitivity.locator("[data-testid=top-share]")).to_have_count(3)
-    expect(page.locator("#chart-sensitivity svg.main-svg").first).to_be_attached()
+    expect(page.locator("#chart-sensitivity svg.main-svg").first).to_be_attached(timeout=15_000)
     expect(page).to_have_url(re.compile(rf"{re.escape(RANKING)}$"))  # no push, no load
     assert_not_reloaded(page)
     assert console_errors == []
@@ -169,7 +169,7 @@ def test_a_budget_shows_the_optimal_and_greedy_sets_and_the_frontier(
     log_in(executive)
     page.goto(f"{RANKING}?budget={BUDGET}")
 
-    expect(page.locator("#chart-frontier svg.main-svg").first).to_be_attached()
+    expect(page.locator("#chart-frontier svg.main-svg").first).to_be_attached(timeout=15_000)
     # Optimal: sensors 40 + lights 33.3; rank order: sensors 40, then care does not fit.
     expect(page.locator("[data-testid=optimal-score]")).to_have_text(re.compile(r"^73[,.]3$"))
     expect(page.locator("[data-testid=greedy-score]")).to_have_text(re.compile(r"^40([,.]0)?$"))
@@ -231,9 +231,9 @@ def test_the_prioritisation_pages_have_no_wcag_violations(
     log_in(office)
 
     page.goto(f"{RANKING}?budget={BUDGET}")
-    expect(page.locator("#chart-frontier svg.main-svg").first).to_be_attached()
+    expect(page.locator("#chart-frontier svg.main-svg").first).to_be_attached(timeout=15_000)
     sensitivity_button(page).click()
-    expect(page.locator("#chart-sensitivity svg.main-svg").first).to_be_attached()
+    expect(page.locator("#chart-sensitivity svg.main-svg").first).to_be_attached(timeout=15_000)
     wait_for_charts(page)
     scan(page, f"ranking with a budget and the sensitivity {RANKING}?budget={BUDGET}", found)
 
