@@ -161,7 +161,7 @@ def chart(groups: list[Group]) -> dict:
     """The median realisation rate of each group as a marker, its middle half (25th to 75th
     percentile) as an error bar, and a dashed line at 100 % (everything promised realised)."""
     labels = [group.label for group in groups]
-    hover = _("%(label)s: median %(median)s, middle half %(lower)s–%(upper)s, %(cases)s cases") % {
+    hover = _("%(label)s: median %(median)s, middle half %(lower)s–%(upper)s, cases: %(cases)s") % {
         "label": "%{y}",
         "median": "%{x:.0%}",
         "lower": "%{customdata[0]:.0%}",

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications import rules, sending
 from notifications.tasks import send_reminders
@@ -27,7 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, enqueue: bool = False, in_app_only: bool = False, **options):
         if in_app_only:
             created = rules.collect()
-            self.stdout.write(_("%(count)s new notifications.") % {"count": created})
+            self.stdout.write(
+                ngettext("%(count)s new notification.", "%(count)s new notifications.", created)
+                % {"count": created}
+            )
             return
         if enqueue:
             result = send_reminders.enqueue()
