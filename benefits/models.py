@@ -193,13 +193,14 @@ class BenefitQuerySet(models.QuerySet):
             expected_sek_total=Sum("expected_sek"), realised_sek_total=Sum("realised_sek")
         )
 
-    def expected_sek_by_initiative(self, *, rate: Decimal) -> BenefitQuerySet:
-        """For a Subquery over OuterRef("pk"): the initiative's summed expected SEK/year."""
+    def sum_by_initiative(self, field: str, *, rate: Decimal) -> BenefitQuerySet:
+        """For a Subquery over OuterRef("pk"): the initiative's summed `field` ("expected_sek"
+        or "realised_sek"), NULL when none of its benefits has a money value."""
         return (
             self.with_figures(rate=rate)
             .order_by()
             .values("initiative")
-            .annotate(total=Sum("expected_sek"))
+            .annotate(total=Sum(field))
             .values("total")
         )
 

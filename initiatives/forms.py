@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -70,15 +70,10 @@ def with_benefit_money(initiatives, *, rate: Decimal):
     """Annotate each initiative's summed expected and realised SEK/year, as the benefits register
     and the dashboard compute them (Benefit.with_figures), in two subqueries: NULL without a benefit
     with a money value."""
-    benefits = (
-        Benefit.objects.filter(initiative=OuterRef("pk"))
-        .with_figures(rate=rate)
-        .order_by()
-        .values("initiative")
-    )
+    benefits = Benefit.objects.filter(initiative=OuterRef("pk"))
     return initiatives.annotate(
-        expected_sek=Subquery(benefits.annotate(total=Sum("expected_sek")).values("total")),
-        realised_sek=Subquery(benefits.annotate(total=Sum("realised_sek")).values("total")),
+        expected_sek=Subquery(benefits.sum_by_initiative("expected_sek", rate=rate)),
+        realised_sek=Subquery(benefits.sum_by_initiative("realised_sek", rate=rate)),
     )
 
 

@@ -181,24 +181,14 @@ def monthly(today: dt.date, office: list[int], executives: list[int]) -> list[No
         return []
     month = month_of(today)
     figures = portfolio_figures(today)
+    # The same figures: a summary for the office, a digest of the dashboard for executives.
     return [
-        Notification(
-            recipient_id=person,
-            kind=Kind.PORTFOLIO_SUMMARY,
-            subject="portfolio",
-            period=month,
-            data=figures,
+        Notification(recipient_id=person, kind=kind, subject=subject, period=month, data=figures)
+        for people, kind, subject in (
+            (office, Kind.PORTFOLIO_SUMMARY, "portfolio"),
+            (executives, Kind.EXECUTIVE_DIGEST, "dashboard"),
         )
-        for person in office
-    ] + [
-        Notification(
-            recipient_id=person,
-            kind=Kind.EXECUTIVE_DIGEST,
-            subject="dashboard",
-            period=month,
-            data=figures,
-        )
-        for person in executives
+        for person in people
     ]
 
 
