@@ -152,3 +152,32 @@ def test_the_task_waits_in_the_database_until_a_worker_runs_it(city, smtp):
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
     assert len(smtp) == 4
+
+
+@pytest.mark.parametrize("url", ["/notifications/e-mails/", "/notifications/settings/"])
+def test_the_email_and_settings_pages_cost_the_same_queries_for_few_and_many(city, client_for, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(city["office"])
+    client.get(url)  # warm the session and the user's role
+
+    def add(count: int, status: str) -> None:
+        Delivery.objects.bulk_create(
+            Delivery(
+                recipient=city["head"], address="head@kommun.example", status=status, attempts=1
+            )
+            for _ in range(count)
+        )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    add(2, "failed")
+    add(2, "sent")
+    few = queries()
+    add(60, "failed")
+    add(60, "sent")
+    assert queries() == few
