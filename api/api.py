@@ -8,9 +8,12 @@ wrong rows.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
+from django.core import signing
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
@@ -35,8 +38,10 @@ api = NinjaAPI(
     description=(
         "Read-only access to the portfolio. Authenticate with a personal API token "
         "(`Authorization: Bearer <token>`, created on the API tokens page, /api/tokens/) or a "
-        "logged-in session. Lists are paged with `offset` and `limit`; errors are "
-        '`{"detail": "..."}` with status 400, 401, 403 or 404.'
+        "logged-in session. Lists are paged with `limit` and a cursor: each page's `next_cursor` "
+        "(null on the last page) passed as `cursor` gives the next one, and `count` comes with "
+        "the first page. `offset` still works but is deprecated: deep offsets are slow. Errors "
+        'are `{"detail": "..."}` with status 400, 401, 403 or 404.'
     ),
     urls_namespace="api-v1",
     auth=AUTH,
@@ -75,8 +80,44 @@ def _department(code: str | None) -> Department | None:
     return department
 
 
-def _page(rows, paging: schemas.Paging, count: int) -> dict:
-    return {"count": count, "offset": paging.offset, "limit": paging.limit, "items": rows}
+CURSOR_SALT = "api.v1.cursor"
+BAD_CURSOR = "cursor: not a cursor this list gave out; start again without one."
+
+
+def _make_cursor(kind: str, key: list) -> str:
+    """An opaque, URL-safe cursor holding the last row's sort key, signed so that a client can
+    neither forge a position nor make us parse garbage as one."""
+    return signing.dumps({"list": kind, "key": key}, salt=CURSOR_SALT)
+
+
+def _read_cursor(kind: str, cursor: str) -> list:
+    """The sort key in a cursor made by `_make_cursor(kind, ...)`; 400 for anything else
+    (garbled, forged, signed under an old SECRET_KEY, or another list's)."""
+    try:
+        payload = signing.loads(cursor, salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise HttpError(400, BAD_CURSOR) from None
+    if not isinstance(payload, dict) or payload.get("list") != kind:
+        raise HttpError(400, BAD_CURSOR)
+    key = payload.get("key")
+    if not isinstance(key, list):
+        raise HttpError(400, BAD_CURSOR)
+    return key
+
+
+def _check_paging(paging: schemas.Paging) -> None:
+    if paging.cursor is not None and paging.offset:
+        raise HttpError(400, "cursor: give either a cursor or an offset, not both.")
+
+
+def _page(rows, paging: schemas.Paging, count: int | None, next_cursor: str | None) -> dict:
+    return {
+        "count": count,
+        "offset": None if paging.cursor is not None else paging.offset,
+        "limit": paging.limit,
+        "next_cursor": next_cursor,
+        "items": rows,
+    }
 
 
 def _initiative_out(initiative: Initiative) -> dict:
@@ -117,7 +158,14 @@ initiatives_router = Router(tags=["initiatives"])
     operation_id="listInitiatives",
 )
 def initiative_list(request: HttpRequest, filters: Query[schemas.InitiativeFilters]):
-    """Initiatives the caller may see, filtered like the list page, in order of ref."""
+    """Initiatives the caller may see, filtered like the list page, in order of ref.
+
+    Ref is unique, so it alone is the keyset: a cursor page is `WHERE ref > last ORDER BY ref
+    LIMIT n + 1` (the extra row says whether there is a next page), with no OFFSET and no COUNT,
+    so page 900 costs what page 1 does. The count comes only without a cursor (the first page,
+    and the deprecated offset pages), where clients have always had it.
+    """
+    _check_paging(filters)
     if filters.archived and not permissions.can_see_archived(request.user):
         raise HttpError(403, "archived: only the digitalization office sees archived initiatives.")
     initiatives = permissions.visible_to(request.user)
@@ -135,8 +183,20 @@ def initiative_list(request: HttpRequest, filters: Query[schemas.InitiativeFilte
     elif filters.health:
         initiatives = initiatives.filter(health=filters.health)
     initiatives = initiatives.order_by("ref")
-    rows = initiatives[filters.offset : filters.offset + filters.limit]
-    return _page([_initiative_out(i) for i in rows], filters, initiatives.count())
+    count = None
+    if filters.cursor is not None:
+        after = _read_cursor("initiatives", filters.cursor)
+        if len(after) != 1 or not isinstance(after[0], str):
+            raise HttpError(400, BAD_CURSOR)
+        rows = list(initiatives.filter(ref__gt=after[0])[: filters.limit + 1])
+    else:
+        rows = list(initiatives[filters.offset : filters.offset + filters.limit + 1])
+        count = initiatives.count()
+    next_cursor = None
+    if len(rows) > filters.limit:
+        rows = rows[: filters.limit]
+        next_cursor = _make_cursor("initiatives", [rows[-1].ref])
+    return _page([_initiative_out(i) for i in rows], filters, count, next_cursor)
 
 
 @initiatives_router.get(
@@ -238,6 +298,10 @@ def _weights(request: HttpRequest, goals: list[CouncilGoal]) -> list[float]:
     ),
 )
 def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
+    """The ranking is computed whole in memory (from cached candidates), so paging costs no
+    query and the count is free; a cursor still beats an offset for a client walking pages
+    while the portfolio changes, since it continues after the last row seen."""
+    _check_paging(filters)
     goals = list(CouncilGoal.objects.active())
     weights = _weights(request, goals)
     initiatives = permissions.visible_to(request.user).active()
@@ -255,7 +319,16 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
         except prioritisation.WeightError as error:
             raise HttpError(400, str(error)) from error
     ids = [str(goal.pk) for goal in goals]
-    shown = rows[filters.offset : filters.offset + filters.limit]
+    weighed = _weights_digest(ids, weights)
+    start = filters.offset
+    if filters.cursor is not None:
+        start = _ranking_start(rows, _read_cursor("ranking", filters.cursor), weighed)
+    shown = rows[start : start + filters.limit]
+    next_cursor = None
+    if shown and start + len(shown) < len(rows):
+        last = shown[-1]
+        key = [weighed, last.score, last.row["title"].casefold(), last.row["id"]]
+        next_cursor = _make_cursor("ranking", key)
     fill_expected_sek(shown)
     items = [
         {
@@ -272,8 +345,51 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
         }
         for row in shown
     ]
-    page = _page(items, filters, len(rows))
+    page = _page(items, filters, len(rows), next_cursor)
     return {"weights": dict(zip(ids, weights, strict=True)), **page}
+
+
+def _weights_digest(ids: list[str], weights: list[float]) -> str:
+    """A short fingerprint of the weights: a ranking cursor is a position under these weights
+    only, and means nothing under others."""
+    return hashlib.sha256(repr((ids, weights)).encode()).hexdigest()[:16]
+
+
+def _ranking_start(rows, key: list, weighed: str) -> int:
+    """Where the page after the cursor's row starts in the ranking (order: score descending,
+    title case-blind, then the candidates' order).
+
+    If the cursor's row is still there with the same score and title, the page starts right
+    after it; if it went (closed, archived, rescored) the page starts at the first row whose
+    (score, title, id) sorts after the cursor's.
+    """
+    if (
+        len(key) != 4
+        or not isinstance(key[0], str)
+        or not isinstance(key[1], int | float)
+        or not isinstance(key[2], str)
+        or not isinstance(key[3], int)
+    ):
+        raise HttpError(400, BAD_CURSOR)
+    if key[0] != weighed:
+        raise HttpError(
+            400, "cursor: it was given for other weights; start again without a cursor."
+        )
+    if not len(rows):
+        return 0
+    _, score, folded, last_id = key
+    # Rounded as the ranking rounds them before it orders, so that equal scores compare equal.
+    score = float(prioritisation._same(np.array([float(score)]))[0])
+    ids = np.asarray(rows.candidates.columns["id"], dtype=np.int64)[rows.order]
+    scores = prioritisation._same(np.asarray(rows.scores, dtype=float))[rows.order]
+    folds = [rows.candidates.titles[index].casefold() for index in rows.order]
+    found = np.flatnonzero(ids == last_id)
+    if len(found) and scores[found[0]] == score and folds[found[0]] == folded:
+        return int(found[0]) + 1
+    for position, (row_score, row_fold, row_id) in enumerate(zip(scores, folds, ids, strict=True)):
+        if (-row_score, row_fold, int(row_id)) > (-score, folded, last_id):
+            return position
+    return len(rows)
 
 
 dashboard_router = Router(tags=["dashboard"])
@@ -294,15 +410,18 @@ def dashboard_figures(request: HttpRequest, filters: Query[schemas.DashboardFilt
             raise HttpError(
                 400, f"goal: there is no active council goal with the id {filters.goal}."
             )
+    department = _department(filters.department)
     initiatives = dashboard.filter_initiatives(
-        permissions.visible_to(request.user).active(),
-        department=_department(filters.department),
-        goal=goal,
+        permissions.visible_to(request.user).active(), department=department, goal=goal
     )
     rate = hourly_rate()
     benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
     goals = list(CouncilGoal.objects.active())
-    head = dashboard.headline(initiatives, benefits)
+    found = dashboard.figures_for(
+        initiatives, benefits, goals, department=department, goal=goal, rate=rate,
+        unassigned=_("No goal scored"), with_behind=False,
+    )  # fmt: skip
+    head, after = found["head"], found["after"]
     return {
         "headline": {
             "total": head.total,
@@ -321,9 +440,19 @@ def dashboard_figures(request: HttpRequest, filters: Query[schemas.DashboardFilt
             "measured": head.measured,
             "behind_plan": head.behind_plan,
         },
-        "by_department": dashboard.by_department(benefits),
-        "by_goal": dashboard.by_goal(benefits, initiatives, goals, _("No goal scored")),
-        "over_time": dashboard.over_time(benefits, rate),
+        "after_project": {
+            "expected_sek": after.expected_sek,
+            "realised_sek": after.realised_sek,
+            "benefits": after.benefits,
+            "followed_up": after.followed_up,
+            "reviewed": after.reviewed,
+            "realised": after.realised,
+            "partly": after.partly,
+            "not_realised": after.not_realised,
+        },
+        "by_department": found["departments"],
+        "by_goal": found["by_goal"],
+        "over_time": found["timeline"],
     }
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, field_validator
 
 from benefits.models import Category, Confidence, Direction
 from initiatives.models import Health, Kind, Outcome, Stage
@@ -33,6 +33,9 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 # Offsets beyond this are refused rather than handed to the database as a 64-bit overflow.
 MAX_OFFSET = 1_000_000
 MAX_LIMIT = 500
+# The longest cursor we give out (a ranking's, with a 200-character title all in \uXXXX escapes)
+# is under 2,000 characters; anything much longer is not one of ours.
+MAX_CURSOR = 4000
 
 
 class Error(Schema):
@@ -40,8 +43,25 @@ class Error(Schema):
 
 
 class Paging(Schema):
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many rows to skip.")
     limit: int = Field(100, ge=1, le=MAX_LIMIT, description="How many rows to return (1–500).")
+    cursor: Text | None = Field(
+        None,
+        max_length=MAX_CURSOR,
+        description="The `next_cursor` of the previous page: the page after it. Leave out for "
+        "the first page. Filters may change between pages; the cursor holds only the position.",
+    )
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description="Deprecated, use `cursor`: how many rows to skip. Deep offsets are slow.",
+    )
+
+    @field_validator("cursor")
+    @classmethod
+    def _blank_is_first_page(cls, value: str | None) -> str | None:
+        # A report template that always sends `cursor=` means "from the start".
+        return value or None
 
 
 class InitiativeFilters(Paging):
@@ -93,9 +113,14 @@ class InitiativeOut(Schema):
 
 
 class InitiativePage(Schema):
-    count: int
-    offset: int
+    count: int | None = Field(
+        description="How many rows match the filters; null on pages asked for with a cursor."
+    )
+    offset: int | None = Field(description="The offset asked for; null with a cursor.")
     limit: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
     items: list[InitiativeOut]
 
 
@@ -177,8 +202,12 @@ class RankedOut(Schema):
 class RankingPage(Schema):
     weights: dict[str, float] = Field(description="The weight used for each goal id.")
     count: int
-    offset: int
+    offset: int | None = Field(description="The offset asked for; null with a cursor.")
     limit: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor`, with the same weights, for the next page; null on the "
+        "last page."
+    )
     items: list[RankedOut]
 
 
@@ -215,8 +244,25 @@ class MonthRow(Schema):
     realised: float | None
 
 
+class AfterProjectOut(Schema):
+    expected_sek: float | None
+    realised_sek: float | None = Field(
+        description="SEK per year realised by the benefits of initiatives closed as completed."
+    )
+    benefits: int
+    followed_up: int = Field(description="Benefits without a closing review yet.")
+    reviewed: int = Field(description="Benefits with a closing review.")
+    realised: int = Field(description="Reviewed as realised.")
+    partly: int = Field(description="Reviewed as partly realised.")
+    not_realised: int = Field(description="Reviewed as not realised.")
+
+
 class DashboardOut(Schema):
     headline: HeadlineOut
+    after_project: AfterProjectOut = Field(
+        description="The benefits of initiatives closed as completed, after the project; they "
+        "are in the headline too."
+    )
     by_department: list[MoneyRow]
     by_goal: list[MoneyRow]
     over_time: list[MonthRow]

@@ -27,8 +27,8 @@ is not in it).
 *Floor*: a raw SQL fetch of the rows the page needs (bench/floors.py), timed the same way.
 *Peer*: the Django admin changelist of initiatives on the same data in the same run.
 Ratios are page median ÷ floor median and page median ÷ peer median.
-The ranking's candidate matrix and the rendered dashboard are cached per process under a data
-version that every write changes (portfolio/cache.py), so the timed requests after the warm-up
+The ranking's candidate matrix and the rendered dashboard are cached under the versions of the
+data areas they read (portfolio/cache.py), so the timed requests after the warm-up
 read them from the cache; the rows marked *after a write (uncached)* measure the same pages with
 the cache off, which is what the first request after any change costs.
 """

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -90,12 +91,14 @@ def summarise(key: str, label: str, rates: list[float]) -> Group:
     )
 
 
-def due_benefits(today: dt.date | None = None):
+def due_benefits(today: dt.date | None = None, rate: Decimal | None = None):
     """Benefits with a realisation rate worth learning from: target date passed, at least one
-    measurement, something promised (expected improvement not 0), initiative not archived."""
+    measurement, something promised (expected improvement not 0), initiative not archived.
+
+    `rate`, the hourly rate, when the caller has read it already (saves a query)."""
     today = today or timezone.localdate()
     return (
-        Benefit.objects.with_figures(rate=hourly_rate(), today=today)
+        Benefit.objects.with_figures(rate=hourly_rate() if rate is None else rate, today=today)
         .filter(
             target_date__lte=today,
             latest_value__isnull=False,
@@ -222,3 +225,156 @@ def chart(groups: list[Group]) -> dict:
             ],
         },
     }
+
+
+# Calibrated figures: what a promise is likely worth, judged by what similar promises delivered --
+
+
+class Basis:
+    """Which reference class a calibration factor comes from, narrowest first."""
+
+    KIND_CATEGORY = "kind_category"
+    KIND = "kind"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Factor:
+    """The median realisation rate a promised figure is multiplied by, and its reference class:
+    how many due benefits it rests on."""
+
+    rate: float
+    cases: int
+    basis: str  # Basis
+
+    @property
+    def multiplier(self) -> Decimal:
+        """The rate as a Decimal, for kronor (through its shortest repr, so 0.65 is 0.65)."""
+        return Decimal(repr(self.rate))
+
+
+@dataclass(frozen=True)
+class Factors:
+    """The calibration factor of every (initiative kind, benefit category) pair.
+
+    Each pair has the median of its own due benefits when they are at least MIN_CASES, else the
+    median of its kind's when they are, else the median of all due benefits when they are; else
+    None: fewer than MIN_CASES due benefits in all say nothing worth multiplying by.
+    """
+
+    overall: Group | None
+    pairs: dict[tuple[str, str], Factor | None]
+
+    def get(self, kind: str, category: str) -> Factor | None:
+        """The factor of a pair; an unknown kind or category falls back to all due benefits."""
+        if (kind, category) in self.pairs:
+            return self.pairs[kind, category]
+        return self.fallback
+
+    @property
+    def fallback(self) -> Factor | None:
+        """The factor of all due benefits, when there are enough of them."""
+        if self.overall is None or self.overall.cases < MIN_CASES:
+            return None
+        return _factor(self.overall, Basis.ALL)
+
+    @property
+    def cases(self) -> int:
+        return self.overall.cases if self.overall else 0
+
+
+def _factor(group: Group | None, basis: str) -> Factor | None:
+    if group is None:
+        return None
+    return Factor(rate=group.median, cases=group.cases, basis=basis)
+
+
+def calibration_factors(today: dt.date | None = None, rate: Decimal | None = None) -> Factors:
+    """The factors of all (kind, category) pairs: one query for the rates (two without `rate`,
+    the hourly rate), whatever the number of benefits.
+
+    Reference-class forecasting: a benefit's calibrated expected SEK/year is its promised
+    expected SEK/year × the factor of its initiative's kind and its category (`calibrated`).
+    """
+    rows = [
+        (float(value), kind, category)
+        for value, kind, category in due_benefits(today, rate).values_list(
+            "realisation_rate", "initiative__kind", "category"
+        )
+        if value is not None
+    ]
+    by_pair: dict[tuple[str, str], list[float]] = defaultdict(list)
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for value, kind, category in rows:
+        by_pair[kind, category].append(value)
+        by_kind[kind].append(value)
+    overall = summarise("all", _("All benefits"), [row[0] for row in rows]) if rows else None
+    fallback = Factors(overall=overall, pairs={}).fallback
+    pairs: dict[tuple[str, str], Factor | None] = {}
+    for kind in Kind.values:
+        kind_factor = (
+            _factor(summarise(kind, kind, by_kind[kind]), Basis.KIND)
+            if len(by_kind[kind]) >= MIN_CASES
+            else fallback
+        )
+        for category in Category.values:
+            cases = by_pair.get((kind, category), [])
+            pairs[kind, category] = (
+                _factor(summarise(category, category, cases), Basis.KIND_CATEGORY)
+                if len(cases) >= MIN_CASES
+                else kind_factor
+            )
+    return Factors(overall=overall, pairs=pairs)
+
+
+def calibrated(expected_sek: Decimal | None, factor: Factor | None) -> Decimal | None:
+    """The calibrated expected SEK/year: the promised figure × the factor; None without either."""
+    if expected_sek is None or factor is None:
+        return None
+    return expected_sek * factor.multiplier
+
+
+def calibrated_sums(rows, factors: Factors, key: str = "initiative") -> dict:
+    """Calibrated expected SEK/year per `key`, from rows grouped by `key`, initiative kind and
+    category with their summed expected SEK/year (`total`): see `calibrated_by_initiative`.
+
+    A key whose benefits have no money value gets None, as the promised sum does; so does every
+    key when no benefit is due yet (nothing to calibrate with).
+    """
+    sums: dict = {}
+    for row in rows:
+        part = calibrated(row["total"], factors.get(row["initiative__kind"], row["category"]))
+        previous = sums.get(row[key])
+        sums[row[key]] = part if previous is None else previous + (part or 0)
+    return sums
+
+
+def grouped_expected(benefits, *keys: str):
+    """Benefits (annotated `with_figures`) grouped by `keys`, initiative kind and category, with
+    their summed expected SEK/year as `total`; the input of `calibrated_sums`. One query."""
+    return (
+        benefits.order_by()
+        .values(*keys, "initiative__kind", "category")
+        .annotate(total=Sum("expected_sek"))
+    )
+
+
+def calibrated_by_initiative(benefits, factors: Factors) -> dict[int, Decimal | None]:
+    """Calibrated expected SEK/year per initiative id, in one query beyond the factors.
+
+    `benefits` is annotated `with_figures` (and filtered as the caller likes); the benefits are
+    grouped by initiative, kind and category, their expected SEK/year summed in the database and
+    each group's sum multiplied by its pair's factor here:
+
+        factors = calibration_factors(rate=rate)
+        benefits = Benefit.objects.filter(...).with_figures(rate=rate)
+        sums = calibrated_by_initiative(benefits, factors)
+    """
+    return calibrated_sums(grouped_expected(benefits, "initiative"), factors)
+
+
+def calibrated_total(benefits, factors: Factors) -> Decimal | None:
+    """The calibrated expected SEK/year of all the benefits (annotated `with_figures`) together;
+    one query beyond the factors. None when none has a money value, or no benefit is due yet."""
+    rows = [{**row, "all": "all"} for row in grouped_expected(benefits)]
+    return calibrated_sums(rows, factors, key="all").get("all")

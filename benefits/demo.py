@@ -12,6 +12,13 @@ not drawn at random: the realised share of the expected improvement is `pace` ti
 the plan period that had passed on the measurement date, capped at `cap`, with a small fixed
 wobble. A pace well below 1 leaves a benefit behind plan, a pace above 1 puts it ahead; `stop`
 (days) leaves a benefit without recent measurements, so it is overdue for one.
+
+After the project: a benefit of an initiative closed as completed with a `line_owner` was handed
+over to that owner two weeks after the closure, with the follow-up period the hand-over form
+proposes (until the target date, at least a year). One with a `review` then ended its follow-up:
+its closing measurement is the first one on or after the end of the follow-up period (later ones
+were never taken), and the review was written that day. Without a `line_owner` the benefit waits
+for its hand-over.
 """
 
 from __future__ import annotations
@@ -23,10 +30,19 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from benefits.models import Benefit, Category, Confidence, Direction, Frequency, Measurement
+from benefits.models import (
+    FOLLOW_UP_AT_LEAST,
+    Benefit,
+    Category,
+    Confidence,
+    Direction,
+    Frequency,
+    Measurement,
+    Realisation,
+)
 from benefits.services import benefit_refresh_latest
-from initiatives.demo import HEADS, INITIATIVES, OFFICE_USER, _at, _first_of_month
-from initiatives.models import Initiative
+from initiatives.demo import HEADS, INITIATIVES, LINE_MANAGER, OFFICE_USER, _at, _first_of_month
+from initiatives.models import Initiative, Outcome, Stage, StageChange, StageChangeStatus
 
 FIN, RED, QUA, ENV = (
     Category.FINANCIAL,
@@ -42,6 +58,11 @@ MONTHLY, QUARTERLY, HALF_YEARLY, YEARLY = (
     Frequency.HALF_YEARLY,
     Frequency.YEARLY,
 )
+REALISED, PARTLY, NOT_REALISED = (
+    Realisation.REALISED,
+    Realisation.PARTLY,
+    Realisation.NOT_REALISED,
+)
 STEP_MONTHS = {MONTHLY: 1, QUARTERLY: 3, HALF_YEARLY: 6, YEARLY: 12}
 
 # A fixed wobble around the planned path, so the curves do not look drawn with a ruler.
@@ -53,7 +74,9 @@ WOBBLE = [0.0, 0.03, -0.02, 0.04, -0.03, 0.01, -0.04, 0.02]
 # at the hourly rate), disbenefit, owner (default: the head of the initiative's department, else
 # the office), first (months after the baseline of the first measurement; default one period),
 # cap (default 1.05), stop (no measurement in the last `stop` days), wobble (default 1; 0 for an
-# exact path), step (rounding of the values; default 1), note (on the latest measurement).
+# exact path), step (rounding of the values; default 1), note (on the latest measurement),
+# line_owner (handed over to this owner after the closure), review (outcome, why: the closing
+# review).
 BENEFITS: list[dict] = [
     # --- Utbildningsförvaltningen ---------------------------------------------------------------
     {
@@ -628,6 +651,13 @@ BENEFITS: list[dict] = [
         "confidence": HIGH,
         "pace": 1.2,
         "step": 10,
+        "line_owner": "chef.stadsbyggnad",
+        "review": (
+            REALISED,
+            "Roboten skickar underrättelserna i stort sett felfritt, och handläggarna lägger "
+            "tiden på att hjälpa sökande med kompletteringar i stället. Vi fick ut mer tid än "
+            "vi räknade med.",
+        ),
     },
     {
         "ref": "DIG-2024-013",
@@ -647,6 +677,13 @@ BENEFITS: list[dict] = [
         "pace": 0.75,
         "step": 1000,
         "note": "Dödsbon och ägare utan digital brevlåda får fortfarande brev.",
+        "line_owner": "chef.stadsbyggnad",
+        "review": (
+            PARTLY,
+            "Portot minskade med ungefär tre fjärdedelar av det vi räknade med. Dödsbon och "
+            "ägare utan digital brevlåda får fortfarande brev, och den gruppen var större än vi "
+            "trodde.",
+        ),
     },
     {
         "ref": "DIG-2025-010",
@@ -728,6 +765,9 @@ BENEFITS: list[dict] = [
         "pace": 1.3,
         "cap": 1.17,
         "step": 10,
+        # Handed over to the line manager; its follow-up period is over and the closing review
+        # is due.
+        "line_owner": LINE_MANAGER,
     },
     # --- Kulturförvaltningen --------------------------------------------------------------------
     {
@@ -921,6 +961,13 @@ BENEFITS: list[dict] = [
         "wobble": 0,
         "step": "2.5",
         "note": "Fyra chefer hoppade av på grund av arbetsbelastning.",
+        "line_owner": "ledningen",
+        "review": (
+            PARTLY,
+            "36 av 40 chefer gick hela programmet; fyra hoppade av på grund av "
+            "arbetsbelastning. Att projekten lever vidare i verksamheterna, det vi egentligen "
+            "ville uppnå, fångar måttet inte.",
+        ),
     },
     {
         "ref": "DIG-2025-015",
@@ -981,6 +1028,515 @@ BENEFITS: list[dict] = [
         "cap": 1,
         "wobble": 0,
     },
+    # --- Closed in earlier years: followed up after the project and reviewed -------------------
+    # Their closing reviews are the calibration page's history: most benefits realised less than
+    # promised, a few more, and some did not come at all.
+    {
+        "ref": "DIG-2021-001",
+        "title": "Frigjord tid för att hämta och lämna nycklar",
+        "description": (
+            "Hemtjänstens medarbetare hämtade och kvitterade nycklar på kontoret före varje pass. "
+            "Med digitala lås öppnar de dörren med mobilen."
+        ),
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": (
+            "Tidsstudie av nyckelhanteringen (12 minuter per pass) gånger antalet pass med "
+            "digitala lås, per kvartal uppräknat till helår."
+        ),
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 9000,
+        "base": 64,
+        "target_at": 48,
+        "hourly": True,
+        "confidence": HIGH,
+        "pace": 0.65,
+        "step": 50,
+        "line_owner": "chef.social",
+        "review": (
+            PARTLY,
+            "Nyckelhämtningen är borta, men en del av tiden går nu åt till att byta batterier i "
+            "låsen och öppna åt kollegor vars mobil inte fungerar. Det räknade vi inte med.",
+        ),
+    },
+    {
+        "ref": "DIG-2021-001",
+        "title": "Kostnad för låsbyten och borttappade nycklar",
+        "description": "Borttappade nycklar kräver låsbyte hos brukaren och en ny nyckelsats.",
+        "category": FIN,
+        "unit": "kr/år",
+        "direction": DOWN,
+        "method": "Fakturor från låssmeden och för nyckelsatser, summerade per år.",
+        "frequency": QUARTERLY,
+        "baseline": 420_000,
+        "target": 120_000,
+        "base": 64,
+        "target_at": 48,
+        "sek": 1,
+        "confidence": MEDIUM,
+        "pace": 1.3,
+        "cap": 1.3,
+        "step": 1000,
+        "line_owner": "chef.social",
+        "review": (
+            REALISED,
+            "Vi har inte behövt byta ett enda lås på grund av en borttappad nyckel sedan "
+            "införandet. Det blev billigare än kalkylen, eftersom vi också kunde säga upp "
+            "serviceavtalet för nyckelskåpen.",
+        ),
+    },
+    {
+        "ref": "DIG-2021-002",
+        "title": "Andel ansökningar om parkeringstillstånd som görs digitalt",
+        "description": "Sökande ska ansöka i e-tjänsten med BankID i stället för på blankett.",
+        "category": QUA,
+        "unit": "%",
+        "direction": UP,
+        "method": "Ansökningar i e-tjänsten av alla ansökningar under kvartalet.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 80,
+        "base": 56,
+        "target_at": 40,
+        "confidence": MEDIUM,
+        "pace": 0.45,
+        "line_owner": "chef.trafik",
+        "review": (
+            PARTLY,
+            "Drygt var tredje ansökan kommer in digitalt. Många sökande är äldre och saknar "
+            "BankID, så pappersblanketten finns kvar, och det gör den nog länge.",
+        ),
+    },
+    {
+        "ref": "DIG-2021-002",
+        "title": "Handläggningstid för parkeringstillstånd",
+        "description": "Från inkommen ansökan till beslut, med digitalt läkarintyg.",
+        "category": QUA,
+        "unit": "dagar",
+        "direction": DOWN,
+        "method": "Median av handläggningstiden för beslutade ärenden under kvartalet.",
+        "frequency": QUARTERLY,
+        "baseline": 42,
+        "target": 14,
+        "base": 56,
+        "target_at": 40,
+        "confidence": MEDIUM,
+        "pace": 0.35,
+        "line_owner": "chef.trafik",
+        "review": (
+            PARTLY,
+            "Handläggningstiden gick ner med tio dagar, men läkarintygen kommer fortfarande på "
+            "papper och det är där ärendena ligger och väntar.",
+        ),
+    },
+    {
+        "ref": "DIG-2021-002",
+        "title": "Samtal till parkeringsenheten om ansökningar",
+        "description": "Med e-tjänsten ska sökande inte behöva ringa om sin ansökan.",
+        "category": RED,
+        "unit": "samtal per månad",
+        "direction": DOWN,
+        "method": "Växelns statistik för parkeringsenhetens nummer, medel per månad.",
+        "frequency": QUARTERLY,
+        "baseline": 600,
+        "target": 250,
+        "base": 56,
+        "target_at": 40,
+        "confidence": LOW,
+        "pace": 0.2,
+        "step": 10,
+        "line_owner": "chef.trafik",
+        "review": (
+            NOT_REALISED,
+            "Samtalen minskade knappt. De som söker digitalt ringer ändå för att höra om "
+            "ansökan har kommit fram, eftersom e-tjänsten inte visar var ärendet är.",
+        ),
+    },
+    {
+        "ref": "DIG-2022-001",
+        "title": "Frigjord tid för skoladministratörerna",
+        "description": (
+            "Skoladministratörerna registrerade varje vikarie två gånger, i bemanningssystemet "
+            "och i lönesystemet."
+        ),
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": "Vikarier som roboten registrerat gånger 15 minuter, uppräknat till helår.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 2400,
+        "base": 50,
+        "target_at": 40,
+        "hourly": True,
+        "confidence": HIGH,
+        "pace": 0.6,
+        "step": 10,
+        "line_owner": "chef.utbildning",
+        "review": (
+            PARTLY,
+            "Roboten tar bara de vikarier som har kompletta uppgifter i bemanningssystemet, "
+            "ungefär sju av tio. Resten registrerar administratörerna fortfarande för hand.",
+        ),
+    },
+    {
+        "ref": "DIG-2022-001",
+        "title": "Vikarier som får sin första lön för sent",
+        "description": "Vikarier som registrerades sent fick vänta en månad på sin första lön.",
+        "category": QUA,
+        "unit": "personer per månad",
+        "direction": DOWN,
+        "method": "Lönecentrets lista över efterhandsutbetalningar till vikarier per månad.",
+        "frequency": QUARTERLY,
+        "baseline": 40,
+        "target": 5,
+        "base": 50,
+        "target_at": 40,
+        "confidence": MEDIUM,
+        "pace": 0.45,
+        "line_owner": "chef.utbildning",
+        "review": (
+            PARTLY,
+            "Färre får lönen för sent, men de som fortfarande drabbas är just de vikarier som "
+            "skolorna anmäler sent, och dem kan roboten inte hjälpa.",
+        ),
+    },
+    {
+        "ref": "DIG-2022-002",
+        "title": "Personuppgiftsincidenter med felskickade uppgifter",
+        "description": (
+            "Med utbildade chefer ska mejl och brev med personuppgifter till fel mottagare "
+            "halveras."
+        ),
+        "category": QUA,
+        "unit": "incidenter per år",
+        "direction": DOWN,
+        "method": "Anmälda personuppgiftsincidenter av typen fel mottagare, per halvår.",
+        "frequency": HALF_YEARLY,
+        "baseline": 60,
+        "target": 30,
+        "base": 48,
+        "target_at": 30,
+        "confidence": LOW,
+        "pace": -0.2,
+        "line_owner": "ledningen",
+        "review": (
+            NOT_REALISED,
+            "De anmälda incidenterna ökade i stället för att halveras. Vi tror att cheferna nu "
+            "känner igen och anmäler fler, så måttet säger mer om viljan att anmäla än om "
+            "säkerheten.",
+        ),
+    },
+    {
+        "ref": "DIG-2022-003",
+        "title": "Frigjord handläggartid för utbetalningar",
+        "description": (
+            "Socialsekreterarna lade upp utbetalningar och skrev beslutsbrev för hand efter "
+            "varje beslut om försörjningsstöd."
+        ),
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": "Utbetalningar som roboten gjort gånger 10 minuter, uppräknat till helår.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 3000,
+        "base": 46,
+        "target_at": 34,
+        "hourly": True,
+        "confidence": HIGH,
+        "pace": 0.7,
+        "step": 10,
+        "line_owner": "chef.social",
+        "review": (
+            PARTLY,
+            "Roboten sköter de vanliga utbetalningarna, men akuta utbetalningar och ärenden med "
+            "förmedlingsmedel görs fortfarande för hand. Ungefär sju av tio timmar kom tillbaka "
+            "till utredningsarbetet.",
+        ),
+    },
+    {
+        "ref": "DIG-2022-003",
+        "title": "Felaktiga utbetalningar som återkrävs",
+        "description": "Roboten ska ta bort fel som uppstår när utbetalningar läggs upp för hand.",
+        "category": FIN,
+        "unit": "kr/år",
+        "direction": DOWN,
+        "method": "Beslutade återkrav för felaktiga utbetalningar, summerade per år.",
+        "frequency": QUARTERLY,
+        "baseline": 900_000,
+        "target": 500_000,
+        "base": 46,
+        "target_at": 34,
+        "sek": 1,
+        "confidence": MEDIUM,
+        "pace": 0.3,
+        "step": 1000,
+        "line_owner": "chef.social",
+        "review": (
+            NOT_REALISED,
+            "Felen uppstår i underlaget före beslutet, inte i själva utbetalningen, så roboten "
+            "kunde inte ta bort dem. Återkraven minskade bara marginellt.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-001",
+        "title": "Andel barnomsorgsscheman som lämnas digitalt",
+        "description": "Vårdnadshavare ska lämna schemat i e-tjänsten i stället för på papper.",
+        "category": QUA,
+        "unit": "%",
+        "direction": UP,
+        "method": "Scheman i e-tjänsten av alla inlämnade scheman under kvartalet.",
+        "frequency": QUARTERLY,
+        "baseline": 10,
+        "target": 90,
+        "base": 40,
+        "target_at": 26,
+        "confidence": HIGH,
+        "pace": 0.65,
+        "line_owner": "chef.utbildning",
+        "review": (
+            PARTLY,
+            "Två av tre scheman kommer nu in digitalt. Vårdnadshavare med oregelbundna "
+            "arbetstider lämnar fortfarande papper, eftersom e-tjänsten inte klarar rullande "
+            "scheman.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-001",
+        "title": "Samtal från vårdnadshavare till förskolornas kontor",
+        "description": "Frågor om schema och avgift ska besvaras av e-tjänsten i stället.",
+        "category": RED,
+        "unit": "samtal per månad",
+        "direction": DOWN,
+        "method": "Förskolornas samtalslogg för schema- och avgiftsfrågor, medel per månad.",
+        "frequency": QUARTERLY,
+        "baseline": 800,
+        "target": 500,
+        "base": 40,
+        "target_at": 26,
+        "confidence": LOW,
+        "pace": -0.1,
+        "step": 10,
+        "line_owner": "chef.utbildning",
+        "review": (
+            NOT_REALISED,
+            "Samtalen blev fler, inte färre. Vårdnadshavarna ringer för att de inte ser sitt "
+            "tidigare schema i e-tjänsten; det rättas först i nästa version.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-002",
+        "title": "Frigjord handläggartid för skolskjutsbeslut",
+        "description": "Roboten räknar avstånd och förbereder de beslut som är givna.",
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": "Beslut som roboten förberett gånger 25 minuter, per läsår.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 1200,
+        "base": 38,
+        "target_at": 26,
+        "hourly": True,
+        "confidence": HIGH,
+        "pace": 0.8,
+        "step": 10,
+        "line_owner": "chef.utbildning",
+        "review": (
+            PARTLY,
+            "Roboten förbereder nästan alla beslut inför läsårsstarten. Överklaganden och "
+            "ärenden med delad vårdnad tar fortfarande lika lång tid som förut.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-002",
+        "title": "Andel skolskjutsbeslut som är klara före läsårsstart",
+        "description": "Familjerna ska veta före skolstarten hur barnet tar sig till skolan.",
+        "category": QUA,
+        "unit": "%",
+        "direction": UP,
+        "method": "Beslut fattade före läsårsstart av alla ansökningar till läsåret.",
+        "frequency": QUARTERLY,
+        "baseline": 60,
+        "target": 95,
+        "base": 38,
+        "target_at": 26,
+        "confidence": MEDIUM,
+        "pace": 0.55,
+        "line_owner": "chef.utbildning",
+        "review": (
+            PARTLY,
+            "Fler beslut är klara i tid, men ansökningar från familjer som flyttar under "
+            "sommaren kommer fortfarande in sent, och dem kan roboten inte påskynda.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-003",
+        "title": "Frigjord tid från dokumentation på kontoret",
+        "description": (
+            "Medarbetarna dokumenterar hos brukaren i stället för vid datorn på kontoret efter "
+            "passet."
+        ),
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": (
+            "Tidsstudie i fyra hemtjänstgrupper per kvartal, uppräknad till alla grupper och helår."
+        ),
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 15_000,
+        "base": 36,
+        "target_at": 22,
+        "hourly": True,
+        "confidence": MEDIUM,
+        "pace": 0.4,
+        "step": 100,
+        "line_owner": "chef.social",
+        "review": (
+            PARTLY,
+            "Ungefär var tredje medarbetare dokumenterar nu hos brukaren. De andra skriver "
+            "fortfarande på kontoret efter passet, ofta för att det inte finns tid i besöket.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-003",
+        "title": "Andel anteckningar som skrivs samma dag som besöket",
+        "description": "Anteckningar som skrivs direkt blir riktigare och når kollegorna i tid.",
+        "category": QUA,
+        "unit": "%",
+        "direction": UP,
+        "method": "Uttag ur verksamhetssystemet: anteckningens datum jämfört med besökets.",
+        "frequency": QUARTERLY,
+        "baseline": 55,
+        "target": 95,
+        "base": 36,
+        "target_at": 22,
+        "confidence": MEDIUM,
+        "pace": 0.55,
+        "line_owner": "chef.social",
+        "review": (
+            PARTLY,
+            "Anteckningarna skrivs oftare samma dag, men målet 95 % var för högt satt för "
+            "nattpatrullen och helgerna.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-004",
+        "title": "Frigjord tid för schemaläggning",
+        "description": "Schemaläggarna planerade besök och rutter för hand i kalkylblad.",
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": "Schemaläggarnas tidsredovisning för planering, jämförd med före införandet.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 4000,
+        "base": 32,
+        "target_at": 18,
+        "hourly": True,
+        "confidence": HIGH,
+        "pace": 0.8,
+        "step": 50,
+        "line_owner": "chef.social",
+        "review": (
+            REALISED,
+            "Schemaläggarna lägger nu en dag i veckan på planering i stället för tre. Vi når "
+            "inte riktigt kalkylen, men nyttan är tydlig och tiden går till bemanningen.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-004",
+        "title": "Kostnad för övertid i hemtjänsten",
+        "description": "Bättre planerade rutter ska minska övertiden.",
+        "category": FIN,
+        "unit": "kr/år",
+        "direction": DOWN,
+        "method": "Utbetald övertidsersättning i hemtjänsten enligt lönesystemet, per år.",
+        "frequency": QUARTERLY,
+        "baseline": 3_100_000,
+        "target": 2_500_000,
+        "base": 32,
+        "target_at": 18,
+        "sek": 1,
+        "confidence": MEDIUM,
+        "pace": -0.3,
+        "step": 10_000,
+        "line_owner": "chef.social",
+        "review": (
+            NOT_REALISED,
+            "Övertiden ökade när rutterna lades tätare än restiderna medger. Restiderna i "
+            "systemet är nu justerade, men under uppföljningen uteblev nyttan helt.",
+        ),
+    },
+    {
+        "ref": "DIG-2023-004",
+        "title": "Kostnad för timvikarier med kort varsel",
+        "description": "Lediga pass bokas i appen i god tid av vikarier som redan är inskolade.",
+        "category": FIN,
+        "unit": "kr/år",
+        "direction": DOWN,
+        "method": "Kostnad för timvikarier bokade mindre än ett dygn i förväg, per år.",
+        "frequency": QUARTERLY,
+        "baseline": 5_400_000,
+        "target": 4_600_000,
+        "base": 32,
+        "target_at": 18,
+        "sek": 1,
+        "confidence": LOW,
+        "pace": 0.5,
+        "step": 10_000,
+        "line_owner": "chef.social",
+        "review": (
+            PARTLY,
+            "Lediga pass fylls snabbare i appen och vi behöver färre vikarier med kort varsel, "
+            "men sjukfrånvaron i vintras åt upp en del av vinsten.",
+        ),
+    },
+    # Handed over to the line manager and still followed up: no closing review yet.
+    {
+        "ref": "DIG-2024-021",
+        "title": "Andel registreringar av livsmedelsanläggningar som görs digitalt",
+        "description": (
+            "Den som startar en livsmedelsverksamhet ska registrera den i e-tjänsten, så att "
+            "uppgifterna går direkt in i tillsynssystemet."
+        ),
+        "category": QUA,
+        "unit": "%",
+        "direction": UP,
+        "method": "Registreringar i e-tjänsten av alla registreringar under kvartalet.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 90,
+        "base": 22,
+        "target_at": 2,
+        "confidence": HIGH,
+        "pace": 0.8,
+        "line_owner": LINE_MANAGER,
+        "note": "Foodtruckar registreras ofta av ombud som saknar e-legitimation för bolaget.",
+    },
+    {
+        "ref": "DIG-2024-021",
+        "title": "Frigjord handläggartid för registreringar",
+        "description": "Inspektörerna skrev in blanketterna i tillsynssystemet för hand.",
+        "category": RED,
+        "unit": "h/år",
+        "direction": UP,
+        "method": "Digitala registreringar gånger 40 minuter, uppräknat till helår.",
+        "frequency": QUARTERLY,
+        "baseline": 0,
+        "target": 500,
+        "base": 22,
+        "target_at": 2,
+        "hourly": True,
+        "confidence": MEDIUM,
+        "pace": 0.55,
+        "step": 10,
+        "line_owner": LINE_MANAGER,
+    },
 ]
 
 
@@ -1033,14 +1589,54 @@ def _owner(spec: dict, initiative: Initiative, users: dict[str, User]) -> User:
     return users[username]
 
 
+def _recorder(owner: User, users: dict[str, User]) -> User:
+    """Who records the owner's figures: the owner, when they may (a department head, or a line
+    manager who owns the benefit after the project); for the executive, the office."""
+    if owner.username in HEADS.values() or owner.username == LINE_MANAGER:
+        return owner
+    return users[OFFICE_USER]
+
+
+def _after_project(
+    spec: dict, closed_on: dt.date | None, target_date: dt.date, series: list, today: dt.date
+) -> tuple[dt.date | None, dt.date | None, list]:
+    """The hand-over day, the end of the follow-up and the measurements taken: a reviewed
+    benefit's series stops at its closing measurement, the first one at or after the end of the
+    follow-up, or else one taken a week after it (no review while that is still to come)."""
+    if closed_on is None or "line_owner" not in spec:
+        return None, None, series
+    handed_over_on = closed_on + dt.timedelta(days=14)
+    until = max(target_date, handed_over_on + FOLLOW_UP_AT_LEAST)
+    if "review" in spec and series:
+        closing = next((n for n, (day, _value) in enumerate(series) if day >= until), None)
+        if closing is not None:
+            series = series[: closing + 1]
+        elif until + dt.timedelta(days=7) <= today:
+            # Past the target date the benefit holds its level: the closing measurement repeats
+            # the latest value.
+            series = [*series, (until + dt.timedelta(days=7), series[-1][1])]
+    return handed_over_on, until, series
+
+
 def _create_benefit(
-    spec: dict, index: int, initiative: Initiative, today: dt.date, users: dict
+    spec: dict,
+    index: int,
+    initiative: Initiative,
+    today: dt.date,
+    users: dict,
+    closed_on: dt.date | None = None,
 ) -> int:
-    """Create one benefit and its measurements; returns the number of measurements."""
+    """Create one benefit and its measurements, and hand it over and review it after the project
+    as its spec says (the fields services.handover and services.closing_review write, dated in
+    the past); returns the number of measurements."""
     dates = plan(spec, index, today)
     owner = _owner(spec, initiative, users)
     # Benefit owners who may not edit (the executive) have the office record their figures.
-    recorder = owner if owner.username in HEADS.values() else users[OFFICE_USER]
+    recorder = _recorder(owner, users)
+    handed_over_on, until, series = _after_project(
+        spec, closed_on, dates["target_date"], dates["series"], today
+    )
+    line_owner = users[spec["line_owner"]] if handed_over_on else None
     sek = spec.get("sek")
     benefit = Benefit(
         initiative=initiative,
@@ -1064,26 +1660,78 @@ def _create_benefit(
     benefit._history_user = users[OFFICE_USER]
     benefit._history_date = _at(dates["baseline_date"], 9)
     benefit.save()
-    series = dates["series"]
+    measurement = None
     for number, (day, value) in enumerate(series, start=1):
+        by = recorder
+        if line_owner is not None and day > handed_over_on:
+            by = _recorder(line_owner, users)
         measurement = Measurement(
             benefit=benefit,
             date=day,
             value=value,
             note=spec.get("note", "") if number == len(series) else "",
-            recorded_by=recorder,
+            recorded_by=by,
         )
-        measurement._history_user = recorder
+        measurement._history_user = by
         measurement._history_date = _at(day, 11)
         measurement.save()
     benefit_refresh_latest(benefit)
+    if line_owner is not None:
+        _hand_over(benefit, line_owner, handed_over_on, until, users)
+        if "review" in spec and measurement is not None and measurement.date >= until:
+            _review(benefit, measurement, spec["review"], _recorder(line_owner, users))
     return len(series)
+
+
+def _hand_over(
+    benefit: Benefit, owner: User, day: dt.date, until: dt.date, users: dict[str, User]
+) -> None:
+    """The hand-over at closure, as services.handover writes it, done by the office."""
+    office = users[OFFICE_USER]
+    benefit.owner = owner
+    benefit.follow_up_until = until
+    benefit.handed_over_at = _at(day, 13)
+    benefit.handed_over_by = office
+    benefit._history_user = office
+    benefit._history_date = benefit.handed_over_at
+    benefit._change_reason = "hand-over"
+    benefit.save()
+
+
+def _review(benefit: Benefit, closing: Measurement, review: tuple[str, str], by: User) -> None:
+    """The closing review, as services.closing_review writes it, the day of the closing
+    measurement."""
+    outcome, why = review
+    benefit.refresh_from_db(fields=["latest_value", "latest_measured_on"])
+    benefit.review_outcome = outcome
+    benefit.review_text = why
+    benefit.reviewed_at = _at(closing.date, 15)
+    benefit.reviewed_by = by
+    benefit.closing_measurement = closing
+    benefit._history_user = by
+    benefit._history_date = benefit.reviewed_at
+    benefit._change_reason = "closing review"
+    benefit.save()
+
+
+def _closing_days(initiatives) -> dict[int, dt.date]:
+    """The day each initiative closed as completed was closed (its decided closing change); a
+    benefit is handed over only after it."""
+    completed = [
+        i.pk for i in initiatives if i.stage == Stage.CLOSED and i.outcome == Outcome.COMPLETED
+    ]
+    changes = StageChange.objects.filter(
+        initiative__in=completed,
+        to_stage=Stage.CLOSED,
+        status__in=[StageChangeStatus.APPLIED, StageChangeStatus.APPROVED],
+    ).values_list("initiative", "decided_at")
+    return {pk: timezone.localdate(decided_at) for pk, decided_at in changes}
 
 
 def load_demo_benefits(*, today: dt.date | None = None) -> dict[str, int]:
     """Load the demo benefits and measurements; safe to run again. Returns counts."""
     today = today or timezone.localdate()
-    usernames = set(HEADS.values()) | {OFFICE_USER, "ledningen"}
+    usernames = set(HEADS.values()) | {OFFICE_USER, "ledningen", LINE_MANAGER}
     demo_refs = [spec["ref"] for spec in INITIATIVES]
     with transaction.atomic():
         users = {user.username: user for user in User.objects.filter(username__in=usernames)}
@@ -1098,13 +1746,14 @@ def load_demo_benefits(*, today: dt.date | None = None) -> dict[str, int]:
                 "initiative__ref", "title"
             )
         )
+        closed_on = _closing_days(initiatives.values())
         created = 0
         for index, spec in enumerate(BENEFITS):
             initiative = initiatives.get(spec["ref"])
             # A benefit is created with its history once; a rerun leaves it as it is.
             if initiative is None or (spec["ref"], spec["title"]) in existing:
                 continue
-            _create_benefit(spec, index, initiative, today, users)
+            _create_benefit(spec, index, initiative, today, users, closed_on.get(initiative.pk))
             created += 1
 
     demo = Benefit.objects.filter(initiative__ref__in=demo_refs)

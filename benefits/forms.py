@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from benefits.models import Benefit, Category, Confidence, Measurement, PortfolioSetting
+from benefits.models import (
+    FOLLOW_UP_AT_LEAST,
+    Benefit,
+    Category,
+    Confidence,
+    Measurement,
+    PortfolioSetting,
+    Realisation,
+)
+from initiatives import limits
 from initiatives.forms import DateInput
 from organisation.models import Department
 from organisation.numbers import LocalizedDecimalField, NumberInput
@@ -199,3 +208,80 @@ class HourlyRateForm(forms.ModelForm):
         if rate <= 0:
             raise forms.ValidationError(_("The hourly rate must be above zero."))
         return rate
+
+
+class HandOverForm(forms.Form):
+    """One benefit's hand-over at closure: who follows it up in line management, until when."""
+
+    owner = forms.TypedChoiceField(
+        label=_("Benefit owner"),
+        coerce=int,
+        help_text=_("The line manager who realises the benefit in operations."),
+        error_messages={"required": _("Choose who follows the benefit up after the project.")},
+    )
+    follow_up_until = forms.DateField(
+        label=_("Follow up until"),
+        widget=DateInput(),
+        validators=limits.date_window,
+        error_messages={"required": _("Give the date the follow-up ends.")},
+    )
+
+    def __init__(self, *args, benefit: Benefit, people: list, **kwargs):
+        """`people`: the active users, read once for every benefit's form on the page."""
+        self.benefit = benefit
+        self.people = {person.pk: person for person in people}
+        kwargs.setdefault(
+            "initial",
+            {"owner": benefit.owner_id, "follow_up_until": benefit.default_follow_up_until()},
+        )
+        super().__init__(*args, prefix=f"b{benefit.pk}", **kwargs)
+        self.fields["owner"].choices = [("", "---------")] + [
+            (person.pk, _person_label(person)) for person in people
+        ]
+
+    @staticmethod
+    def people() -> list:
+        return list(_people())
+
+    def clean_owner(self):
+        return self.people[self.cleaned_data["owner"]]
+
+    def clean_follow_up_until(self):
+        until = self.cleaned_data["follow_up_until"]
+        today = timezone.localdate()
+        if until < self.benefit.target_date:
+            raise forms.ValidationError(
+                _("The follow-up cannot end before the benefit's target date (%(date)s).")
+                % {"date": formats.date_format(self.benefit.target_date, "SHORT_DATE_FORMAT")}
+            )
+        if until < today + FOLLOW_UP_AT_LEAST:
+            raise forms.ValidationError(
+                _("Follow the benefit up for at least a year: until %(date)s or later.")
+                % {"date": formats.date_format(today + FOLLOW_UP_AT_LEAST, "SHORT_DATE_FORMAT")}
+            )
+        return until
+
+
+class ClosingReviewForm(MeasurementForm):
+    """The closing measurement and the realisation review that end the follow-up."""
+
+    outcome = forms.ChoiceField(
+        label=_("Was the benefit realised?"),
+        choices=Realisation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether the benefit was realised.")},
+    )
+    review_text = forms.CharField(
+        label=_("Why"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What made the difference: what others planning a similar benefit should know."
+        ),
+        error_messages={"required": _("Say in a sentence or two why.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].label = _("Date of the closing measurement")
+        self.fields["value"].label = _("Closing value")

@@ -17,6 +17,7 @@ from benefits.exports import COLUMNS, MEASUREMENT_COLUMNS
 from benefits.models import Benefit, Category, Confidence, Direction, Frequency, Measurement
 from benefits.services import set_deltas
 from initiatives.models import Initiative
+from portfolio import figures
 from portfolio.cache import bump_data_version
 from portfolio.importing import (
     MISSING,
@@ -353,7 +354,12 @@ def apply(plan: Plan, *, by, source: str) -> dict:
     insert_history(Measurement, updated, by=by, update=True)
     rewritten = {m.pk for m in updated}
     update_rows(Measurement, ["delta"], [m for m in stale if m.pk not in rewritten])
-    bump_data_version()  # bulk writes send no signals
+    bump_data_version("benefits")  # bulk writes send no signals
+    figures.refresh_if_fresh(
+        Benefit.objects.filter(pk__in=touched | {b.pk for b in new}).values_list(
+            "initiative_id", flat=True
+        )
+    )
     return {
         "created": len(new),
         "updated": len(changed),

@@ -30,7 +30,7 @@ from simple_history.models import HistoricalRecords
 
 from benefits.expressions import DayNumber, Divide, day_number
 from initiatives import limits
-from initiatives.models import Initiative
+from initiatives.models import Initiative, Outcome, Stage
 
 MONEY = DecimalField(max_digits=20, decimal_places=4)
 
@@ -58,6 +58,29 @@ class Frequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     HALF_YEARLY = "half_yearly", _("Every six months")
     YEARLY = "yearly", _("Yearly")
+
+
+class Realisation(models.TextChoices):
+    """The closing review's verdict on a benefit after the project."""
+
+    REALISED = "realised", _("Realised")
+    PARTLY = "partly", _("Partly realised")
+    NOT_REALISED = "not_realised", _("Not realised")
+
+
+class FollowUp(models.TextChoices):
+    """Where a benefit is in its life: promised by a running project, waiting to be handed over
+    to line management at closure, followed up after the project, or done."""
+
+    PROJECT = "project", _("In the project")
+    HANDOVER = "handover", _("Waiting for hand-over")
+    AFTER = "after", _("Followed up after the project")
+    REVIEWED = "reviewed", _("Follow-up ended")
+    STOPPED = "stopped", _("Initiative stopped")
+
+
+# The follow-up after closure lasts at least this long.
+FOLLOW_UP_AT_LEAST = dt.timedelta(days=365)
 
 
 # How long after the last measurement (or the baseline) the next one is due.
@@ -178,6 +201,8 @@ class BenefitQuerySet(models.QuerySet):
                 output_field=models.BooleanField(),
             ),
             measurement_due=Case(
+                # A benefit whose follow-up ended with its closing review is due nothing more.
+                When(reviewed_at__isnull=False, then=Value(False)),
                 When(
                     measurement_due_day__lt=today_n,
                     then=Value(True),
@@ -204,14 +229,31 @@ class BenefitQuerySet(models.QuerySet):
             .values("total")
         )
 
-    def search(self, text: str) -> BenefitQuerySet:
-        """Benefits whose title, unit, or initiative's ref or title contains the text."""
+    def after_project(self) -> BenefitQuerySet:
+        """Benefits of initiatives closed as completed: realised in operations, after the
+        project."""
+        return self.filter(initiative__stage=Stage.CLOSED, initiative__outcome=Outcome.COMPLETED)
+
+    def followed_up(self) -> BenefitQuerySet:
+        """Benefits still followed up: their initiative is running, or closed as completed and
+        the benefit has no closing review yet. A stopped initiative's benefits are not."""
         return self.filter(
-            Q(title__icontains=text)
-            | Q(unit__icontains=text)
-            | Q(initiative__ref__icontains=text)
-            | Q(initiative__title__icontains=text)
+            ~Q(initiative__stage=Stage.CLOSED)
+            | Q(initiative__outcome=Outcome.COMPLETED, reviewed_at__isnull=True)
         )
+
+    def search(self, text: str) -> BenefitQuerySet:
+        """Benefits whose title, unit, or initiative's ref or title contains the text.
+
+        One query, as a union of the two tables' matches rather than one OR across a join: on
+        PostgreSQL each side then uses its trigram indexes (an OR across two tables makes the
+        planner scan both). `.order_by()` inside: SQLite refuses ordering in a union.
+        """
+        initiatives = Initiative.objects.filter(Q(ref__icontains=text) | Q(title__icontains=text))
+        own = self.model.objects.filter(Q(title__icontains=text) | Q(unit__icontains=text))
+        via = self.model.objects.filter(initiative__in=initiatives.values("pk"))
+        matches = own.order_by().values("pk").union(via.order_by().values("pk"))
+        return self.filter(pk__in=matches)
 
     def for_register(self) -> BenefitQuerySet:
         """The register's rows with initiative, department and owner in the same query."""
@@ -276,6 +318,48 @@ class Benefit(models.Model):
     )
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    # After the project: the hand-over at closure and the closing review (services.handover,
+    # services.closing_review).
+    follow_up_until = models.DateField(
+        _("follow up until"),
+        null=True,
+        blank=True,
+        validators=limits.date_window,
+        help_text=_(
+            "When the follow-up after the project ends with a closing measurement and a review: "
+            "not before the target date, and at least a year after the hand-over."
+        ),
+    )
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, editable=False)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
+    review_outcome = models.CharField(
+        _("realisation"), max_length=20, choices=Realisation.choices, blank=True
+    )
+    review_text = models.TextField(_("why"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    closing_measurement = models.OneToOneField(
+        "benefits.Measurement",
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("closing measurement"),
     )
     # Kept in step with the measurements by the services, so lists and totals need no subquery.
     latest_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, editable=False)
@@ -367,8 +451,37 @@ class Benefit(models.Model):
         self.realised_sek = self.get_realised_sek(rate)
         self.realisation_rate = self.get_realisation_rate()
         self.behind_plan = self.is_behind_plan(today)
-        self.measurement_due = self.measurement_due_on() < today
+        self.measurement_due = self.reviewed_at is None and self.measurement_due_on() < today
         return self
+
+    def follow_up_state(self, initiative: Initiative | None = None) -> str:
+        """FollowUp: the benefit's place in its life (reads the initiative's stage and outcome)."""
+        initiative = initiative or self.initiative
+        if initiative.stage != Stage.CLOSED:
+            return FollowUp.PROJECT
+        if initiative.outcome != Outcome.COMPLETED:
+            return FollowUp.STOPPED
+        if self.reviewed_at is not None:
+            return FollowUp.REVIEWED
+        if self.handed_over_at is None:
+            return FollowUp.HANDOVER
+        return FollowUp.AFTER
+
+    def default_follow_up_until(self, today: dt.date | None = None) -> dt.date:
+        """Until the target date, and at least a year from the hand-over."""
+        today = today or timezone.localdate()
+        return max(self.target_date, today + FOLLOW_UP_AT_LEAST)
+
+    def review_due(self, today: dt.date | None = None) -> bool:
+        """Handed over, not reviewed, and the follow-up period is over: time for the closing
+        measurement and review."""
+        today = today or timezone.localdate()
+        return (
+            self.handed_over_at is not None
+            and self.reviewed_at is None
+            and self.follow_up_until is not None
+            and self.follow_up_until <= today
+        )
 
     @property
     def has_money_value(self) -> bool:

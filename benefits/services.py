@@ -9,16 +9,19 @@ and gets a clear answer, never a unique violation.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from benefits.models import Benefit, Measurement, PortfolioSetting
+from benefits.models import Benefit, FollowUp, Measurement, PortfolioSetting
 from benefits.templatetags.benefit_format import quantity
-from initiatives.models import Initiative
+from initiatives.models import Initiative, Outcome, Stage
 from initiatives.services import initiative_for_change
+from portfolio import figures
 
 
 def lock_rows(queryset: models.QuerySet) -> None:
@@ -98,6 +101,8 @@ def benefit_refresh_latest(benefit: Benefit) -> Benefit:
     Benefit.objects.filter(pk=benefit.pk).update(
         latest_value=benefit.latest_value, latest_measured_on=benefit.latest_measured_on
     )
+    # The updates above send no signals: the dashboard's sums follow here (portfolio.figures).
+    figures.refresh_if_fresh([benefit.initiative_id])
     return benefit
 
 
@@ -200,3 +205,148 @@ def hourly_rate_set(*, rate: Decimal, by) -> PortfolioSetting:
     setting._history_user = by
     setting.save()
     return setting
+
+
+class HandedOverAlready(Exception):
+    """Someone handed these benefits over while the form was open: nothing was written, and
+    `benefits` are the ones already handed over, as they are now."""
+
+    def __init__(self, benefits: list[Benefit]):
+        self.benefits = benefits
+        super().__init__(
+            _(
+                "These benefits were handed over by someone else while you filled in the form, "
+                "so nothing was saved: %(titles)s. Check what is there now; change an owner or "
+                "a date on the benefit itself."
+            )
+            % {"titles": ", ".join(f"“{benefit.title}”" for benefit in benefits)}
+        )
+
+
+class NotHandedOver(Exception):
+    """The benefit cannot be handed over or reviewed in its present state."""
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """One benefit's hand-over: its owner in line management and the end of its follow-up."""
+
+    benefit_id: int
+    owner_id: int
+    follow_up_until: dt.date
+
+
+@transaction.atomic
+def handover(*, initiative: Initiative, entries: list[HandOver], by) -> list[Benefit]:
+    """Hand the closed initiative's benefits over to line management, all or none.
+
+    Refused (HandedOverAlready, nothing written) when any of them was handed over meanwhile: the
+    second of two people, or the second click, does not overwrite the first's choices.
+    """
+    initiative = initiative_for_change(initiative)
+    if initiative.stage != Stage.CLOSED or initiative.outcome != Outcome.COMPLETED:
+        raise NotHandedOver(
+            _("Only the benefits of an initiative closed as completed are handed over.")
+        )
+    ids = [entry.benefit_id for entry in entries]
+    lock_rows(Benefit.objects.filter(pk__in=ids))
+    benefits = {b.pk: b for b in Benefit.objects.filter(pk__in=ids, initiative=initiative)}
+    if len(benefits) != len(ids):
+        raise NotHandedOver(_("A benefit in the form no longer belongs to this initiative."))
+    done = [benefits[pk] for pk in ids if benefits[pk].handed_over_at is not None]
+    if done:
+        raise HandedOverAlready(done)
+    now = timezone.now()
+    for entry in entries:
+        benefit = benefits[entry.benefit_id]
+        benefit.owner_id = entry.owner_id
+        benefit.follow_up_until = entry.follow_up_until
+        benefit.handed_over_at = now
+        benefit.handed_over_by = by
+        benefit._history_user = by
+        benefit._change_reason = "hand-over"
+        benefit.save(
+            update_fields=[
+                "owner",
+                "follow_up_until",
+                "handed_over_at",
+                "handed_over_by",
+                "updated_at",
+            ]
+        )
+    return [benefits[pk] for pk in ids]
+
+
+class ReviewedAlready(Exception):
+    """The benefit's follow-up was ended already (perhaps a moment ago, or by a second click)."""
+
+    def __init__(self, benefit: Benefit):
+        self.benefit = benefit
+        person = benefit.reviewed_by
+        super().__init__(
+            _(
+                "The follow-up of this benefit was already ended by %(person)s on %(date)s: "
+                "%(outcome)s. Nothing was saved."
+            )
+            % {
+                "person": (person.get_full_name() or person.username) if person else "–",
+                "date": formats.date_format(
+                    timezone.localtime(benefit.reviewed_at), "SHORT_DATE_FORMAT"
+                ),
+                "outcome": benefit.get_review_outcome_display().lower(),
+            }
+        )
+
+
+@transaction.atomic
+def closing_review(
+    *,
+    benefit: Benefit,
+    date: dt.date,
+    value: Decimal,
+    note: str = "",
+    outcome: str,
+    review_text: str,
+    by,
+) -> Benefit:
+    """End the benefit's follow-up after the project: the closing measurement and a short
+    realisation review, together or not at all.
+
+    The closing measurement is recorded as any measurement; one already there on the date with
+    the same value (recorded earlier, or by the first of two clicks) is taken as it is, one with
+    another value refuses the review (MeasurementExists).
+    """
+    initiative_for_change(Initiative(pk=benefit.initiative_id))
+    lock_rows(Benefit.objects.filter(pk=benefit.pk))
+    current = Benefit.objects.select_related("initiative", "reviewed_by").get(pk=benefit.pk)
+    if current.reviewed_at is not None:
+        raise ReviewedAlready(current)
+    if current.follow_up_state() != FollowUp.AFTER:
+        raise NotHandedOver(
+            _("Hand the benefit over to line management first: then its follow-up can end.")
+        )
+    try:
+        measurement = measurement_create(benefit=current, date=date, value=value, note=note, by=by)
+    except MeasurementExists as exists:
+        if exists.existing.value != value:
+            raise
+        measurement = exists.existing
+    current.refresh_from_db(fields=["latest_value", "latest_measured_on"])
+    current.review_outcome = outcome
+    current.review_text = review_text
+    current.reviewed_at = timezone.now()
+    current.reviewed_by = by
+    current.closing_measurement = measurement
+    current._history_user = by
+    current._change_reason = "closing review"
+    current.save(
+        update_fields=[
+            "review_outcome",
+            "review_text",
+            "reviewed_at",
+            "reviewed_by",
+            "closing_measurement",
+            "updated_at",
+        ]
+    )
+    return current

@@ -5,8 +5,11 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,10 +19,12 @@ from benefits.forms import (
     REGISTER_OPTIONAL_COLUMNS,
     BenefitFilterForm,
     BenefitForm,
+    ClosingReviewForm,
+    HandOverForm,
     HourlyRateForm,
     MeasurementForm,
 )
-from benefits.models import Benefit, Measurement, PortfolioSetting, hourly_rate
+from benefits.models import Benefit, FollowUp, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import Initiative
 from initiatives.services import InitiativeArchived
 from organisation import permissions
@@ -40,7 +45,9 @@ def benefit_cards(
     rate = hourly_rate()
     benefits = [
         benefit.attach_figures(rate)
-        for benefit in Benefit.objects.filter(initiative=initiative).select_related("owner")
+        for benefit in Benefit.objects.filter(initiative=initiative).select_related(
+            "owner", "reviewed_by"
+        )
     ]
     for benefit in benefits:
         benefit.initiative = initiative  # the rights below read it: no query per benefit
@@ -60,9 +67,25 @@ def benefit_cards(
             # The benefit's owner records its measurements even without the right to edit it.
             "can_measure": can_edit
             or (user is not None and permissions.can_record_measurement(user, benefit)),
+            "state": benefit.follow_up_state(initiative),
+            "can_review": user is not None and permissions.can_review_benefit(user, benefit),
         }
         for benefit in benefits
     ]
+
+
+def after_project(initiative: Initiative, cards: list[dict], user) -> dict | None:
+    """The closed-as-completed initiative's benefits after the project: how many wait for the
+    hand-over, are followed up, have ended; None while the initiative runs or when stopped."""
+    if not cards or cards[0]["state"] in (FollowUp.PROJECT, FollowUp.STOPPED):
+        return None
+    states = [card["state"] for card in cards]
+    return {
+        "waiting": states.count(FollowUp.HANDOVER),
+        "following": states.count(FollowUp.AFTER),
+        "reviewed": states.count(FollowUp.REVIEWED),
+        "can_hand_over": permissions.can_hand_over(user, initiative),
+    }
 
 
 def _get_initiative(request: HttpRequest, ref: str) -> Initiative:
@@ -71,12 +94,18 @@ def _get_initiative(request: HttpRequest, ref: str) -> Initiative:
 
 
 def _get_benefit(request: HttpRequest, pk: int) -> Benefit:
-    require(permissions.can_view(request.user))
-    visible = permissions.visible_to(request.user)
-    return get_object_or_404(
-        Benefit.objects.select_related("initiative__department").filter(initiative__in=visible),
-        pk=pk,
-    )
+    """A benefit of an initiative the user may see, or one they own as benefit owner (a line
+    manager without a role sees only those)."""
+    user = request.user
+    benefits = Benefit.objects.select_related("initiative__department")
+    if permissions.can_view(user):
+        return get_object_or_404(
+            benefits.filter(initiative__in=permissions.visible_to(user)), pk=pk
+        )
+    require(permissions.can_see_own_benefits(user))
+    owned = benefits.filter(owner=user, initiative__archived_at__isnull=True, pk=pk).first()
+    require(owned is not None)
+    return owned
 
 
 def _saved(form: BenefitForm, benefit: Benefit, by) -> bool:
@@ -143,7 +172,8 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
         if wants_fragment(request, f"measure-{pk}"):
             return render(request, "benefits/_measurement_form.html", context)
         return render(request, "benefits/measurement_form.html", {**context, "standalone": True})
-    from_check_in = request.POST.get("from") == "check-in"
+    came_from = request.POST.get("from")
+    from_check_in = came_from == "check-in"
     form = MeasurementForm(request.POST, benefit=benefit, prefix=f"m{benefit.pk}")
     status = 422
     saved = False
@@ -161,6 +191,10 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Measurement recorded."))
             if from_check_in:
                 return redirect("initiatives:check_in")
+            if came_from == "mine":
+                return redirect(f"{reverse('benefits:mine')}#benefit-{benefit.pk}")
+            if not permissions.can_view(request.user):
+                return redirect("benefits:mine")
             return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
         form, status = None, 200
     elif not request.htmx:
@@ -168,6 +202,10 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"benefit": benefit, "form": form, "standalone": True}
         return render(request, "benefits/measurement_form.html", context, status=422)
     forms = {benefit.pk: form} if form else {}
+    if came_from == "mine":
+        item = own_benefit_items(request.user, Benefit.objects.filter(pk=benefit.pk), forms)[0]
+        context = {"item": item, "posted": status == 200}
+        return render(request, "benefits/mine.html#own-benefit", context, status=status)
     if from_check_in:
         item = due_benefit_items(Benefit.objects.filter(pk=benefit.pk), forms)[0]
         context = {"item": item, "posted": status == 200}
@@ -184,11 +222,20 @@ def due_benefit_items(benefits, forms: dict | None = None, *, only_due: bool = F
     forms = forms or {}
     rows = benefits.with_figures(rate=hourly_rate()).select_related("initiative__department")
     if only_due:
-        # The fifty most overdue: a check-in is a to-do list, not a report.
-        rows = rows.filter(measurement_due=True).order_by("measurement_due_day", "id")[:50]
+        # The fifty most overdue: a check-in is a to-do list, not a report. A closing review is
+        # due when the follow-up period after the project is over.
+        review_due = Q(
+            handed_over_at__isnull=False,
+            reviewed_at__isnull=True,
+            follow_up_until__lte=timezone.localdate(),
+        )
+        rows = rows.filter(Q(measurement_due=True) | review_due).order_by(
+            "measurement_due_day", "id"
+        )[:50]
     return [
         {
             "benefit": benefit,
+            "review_due": benefit.review_due(),
             "form": forms.get(benefit.pk)
             or MeasurementForm(benefit=benefit, prefix=f"m{benefit.pk}"),
         }
@@ -246,3 +293,175 @@ def calibration(request: HttpRequest) -> HttpResponse:
         "min_cases": benefit_calibration.MIN_CASES,
     }
     return render(request, "benefits/calibration.html", context)
+
+
+def own_benefit_items(user, benefits, forms: dict | None = None) -> list[dict]:
+    """The user's own benefits with their figures, follow-up state and a measurement form."""
+    forms = forms or {}
+    today = timezone.localdate()
+    rows = benefits.with_figures(rate=hourly_rate(), today=today).select_related(
+        "initiative__department"
+    )
+    items = []
+    for benefit in rows:
+        state = benefit.follow_up_state()
+        items.append(
+            {
+                "benefit": benefit,
+                "state": state,
+                "state_label": FollowUp(state).label,
+                "review_due": benefit.review_due(today),
+                "can_measure": permissions.can_record_measurement(user, benefit),
+                "can_review": permissions.can_review_benefit(user, benefit),
+                "form": forms.get(benefit.pk)
+                or MeasurementForm(benefit=benefit, prefix=f"m{benefit.pk}"),
+            }
+        )
+    return items
+
+
+@require_http_methods(["GET"])
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """My benefits: those the user owns as benefit owner and still follows up, in the project
+    or after it, most overdue first; the page a line manager without a role works on."""
+    require(permissions.can_see_own_benefits(request.user))
+    owned = (
+        Benefit.objects.filter(owner=request.user, initiative__archived_at__isnull=True)
+        .followed_up()
+        .order_by("target_date", "id")
+    )
+    page = Paginator(owned, 50).get_page(request.GET.get("page"))
+    ids = [benefit.pk for benefit in page]
+    items = sorted(
+        own_benefit_items(request.user, Benefit.objects.filter(pk__in=ids)),
+        key=lambda item: ids.index(item["benefit"].pk),
+    )
+    context = {"page": page, "items": items}
+    return render(request, "benefits/mine.html", context)
+
+
+def _handover_rows(initiative: Initiative, data=None) -> list[dict]:
+    """Each benefit of the closed initiative: a form while it waits for hand-over, else what was
+    decided."""
+    benefits = (
+        Benefit.objects.filter(initiative=initiative)
+        .select_related("owner", "handed_over_by", "reviewed_by")
+        .order_by("title", "id")
+    )
+    people = HandOverForm.people()
+    rows = []
+    for benefit in benefits:
+        benefit.initiative = initiative
+        waiting = benefit.handed_over_at is None
+        rows.append(
+            {
+                "benefit": benefit,
+                "form": HandOverForm(data, benefit=benefit, people=people) if waiting else None,
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def handover(request: HttpRequest, ref: str) -> HttpResponse:
+    """The benefit hand-over at closure: every benefit gets or confirms an owner in line
+    management and a follow-up period, in one form for the whole initiative."""
+    initiative = _get_initiative(request, ref)
+    require(permissions.can_hand_over(request.user, initiative))
+    data = request.POST if request.method == "POST" else None
+    rows = _handover_rows(initiative, data)
+    forms = [row["form"] for row in rows if row["form"] is not None]
+    problem, status = None, 200
+    # Benefits the form was opened for but that someone handed over since: refused, nothing
+    # written; the page shows what they decided, and the other forms keep what was typed.
+    gone = [
+        row["benefit"]
+        for row in rows
+        if row["form"] is None and data is not None and f"b{row['benefit'].pk}-owner" in data
+    ]
+    if gone:
+        problem, status = str(services.HandedOverAlready(gone)), 409
+    elif request.method == "POST":
+        if forms and all(form.is_valid() for form in forms):
+            entries = [
+                services.HandOver(
+                    benefit_id=form.benefit.pk,
+                    owner_id=form.cleaned_data["owner"].pk,
+                    follow_up_until=form.cleaned_data["follow_up_until"],
+                )
+                for form in forms
+            ]
+            try:
+                services.handover(initiative=initiative, entries=entries, by=request.user)
+            except services.HandedOverAlready as already:
+                problem, status = str(already), 409
+                # Show what is there now; the forms keep what was typed for the others.
+                done = {benefit.pk for benefit in already.benefits}
+                fresh = {row["benefit"].pk: row for row in _handover_rows(initiative)}
+                rows = [
+                    fresh[row["benefit"].pk] if row["benefit"].pk in done else row for row in rows
+                ]
+            except (services.NotHandedOver, InitiativeArchived) as refused:
+                problem, status = str(refused), 409
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The benefits were handed over. Their owners are reminded when a "
+                        "measurement or the closing review is due."
+                    ),
+                )
+                return redirect(f"{initiative.get_absolute_url()}#after-project")
+        elif not forms:
+            problem, status = _("Every benefit has been handed over already."), 409
+        else:
+            status = 422
+    context = {
+        "initiative": initiative,
+        "rows": rows,
+        "waiting": sum(1 for row in rows if row["form"] is not None),
+        "problem": problem,
+    }
+    return render(request, "benefits/handover.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def closing_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a benefit's follow-up after the project: the closing measurement and a realisation
+    review (realised, partly, not; why)."""
+    benefit = _get_benefit(request, pk)
+    if benefit.reviewed_at is not None:
+        # Already ended (another tab, a second click): say so rather than refuse bare.
+        require(permissions.can_record_measurement(request.user, benefit))
+        context = {"benefit": benefit, "form": None, "problem": None}
+        return render(request, "benefits/closing_review.html", context, status=200)
+    require(permissions.can_review_benefit(request.user, benefit))
+    form = ClosingReviewForm(request.POST or None, benefit=benefit)
+    problem = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.closing_review(
+                benefit=benefit,
+                date=data["date"],
+                value=data["value"],
+                note=data["note"],
+                outcome=data["outcome"],
+                review_text=data["review_text"],
+                by=request.user,
+            )
+        except services.MeasurementExists as exists:
+            form.add_error("date", str(exists))
+        except (services.ReviewedAlready, services.NotHandedOver, InitiativeArchived) as refused:
+            problem = str(refused)
+        else:
+            messages.success(request, _("The follow-up of the benefit has ended. Thank you."))
+            if permissions.can_view(request.user):
+                return redirect(f"{benefit.initiative.get_absolute_url()}#benefit-{benefit.pk}")
+            return redirect("benefits:mine")
+    status = 409 if problem else 422 if form.errors else 200
+    context = {"benefit": benefit, "form": form, "problem": problem}
+    return render(request, "benefits/closing_review.html", context, status=status)

@@ -56,6 +56,13 @@ DEMO_USERS = [
     ("chef.stadsbyggnad", "Erik", "Sandberg", "department_head", "SBK"),
 ]
 
+# Demo users WITHOUT a role: line managers in operations who own benefits after the project and
+# follow them up on "My benefits". username, first name, last name, department code.
+LINE_MANAGERS = [
+    ("linjechef", "Sofia", "Lund", "MF"),
+]
+LINE_MANAGER = "linjechef"
+
 # The department head who owns a department's initiatives; other departments' initiatives are
 # owned by the office.
 HEADS = {
@@ -1632,6 +1639,411 @@ INITIATIVES: list[dict] = [
         "start": -1,
         "months": 6,
     },
+    # --- Closed in earlier years: what the portfolio has learnt from ---------------------------
+    # Initiatives from 2021–2024, closed as completed, whose benefits were handed over to line
+    # management and (all but one) ended with a closing review; they give the calibration page
+    # its history.
+    {
+        "ref": "DIG-2021-001",
+        "department": "SOC",
+        "kind": "iot",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "Nyckelfri hemtjänst med digitala lås",
+        "summary": (
+            "Brukarnas dörrar får digitala lås som hemtjänstens medarbetare öppnar med "
+            "mobilen. Nyckelskåpen, nyckelkvittenserna och hämtningen av nycklar före varje "
+            "pass försvinner."
+        ),
+        "tags": "välfärdsteknik, hemtjänst, digitala lås",
+        "budget": 2_300_000,
+        "running_cost": 380_000,
+        "cost_to_date": 2_410_000,
+        "start": 66,
+        "months": 12,
+        "close_reason": (
+            "Digitala lås är installerade hos 1 480 brukare i alla hemtjänstområden och ingår i "
+            "ordinarie drift; projektet avslutas."
+        ),
+        "updates": [
+            (
+                1720,
+                G,
+                "1 480 lås är installerade. Nyckelskåpen på fyra hemtjänstkontor är tömda.",
+                "Överlämna låsen till hemtjänstens förvaltning.",
+                "",
+            ),
+            (
+                1880,
+                A,
+                "Låsen i äldre ytterdörrar behöver en extra monteringsplatta; installationen är "
+                "sex veckor försenad.",
+                "Beställa monteringsplattor och prioritera nattpatrullens brukare.",
+                "",
+            ),
+        ],
+        "lessons": [
+            (
+                WORKED,
+                "Att börja med nattpatrullen, där nyckelhämtningen tog mest tid, gav en nytta "
+                "som alla förstod.",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2021-002",
+        "department": "TK",
+        "kind": "eservice",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "E-tjänst för parkeringstillstånd för rörelsehindrade",
+        "summary": (
+            "Ansökan om parkeringstillstånd görs i en e-tjänst med BankID, läkarintyget skickas "
+            "digitalt och tillståndet beställs direkt från kortleverantören."
+        ),
+        "tags": "e-tjänst, parkering, tillstånd, BankID",
+        "budget": 650_000,
+        "running_cost": 90_000,
+        "cost_to_date": 720_000,
+        "start": 60,
+        "months": 14,
+        "close_reason": (
+            "E-tjänsten är i drift och överlämnad till parkeringsenheten; projektet avslutas."
+        ),
+        "updates": [
+            (
+                1460,
+                A,
+                "E-tjänsten är i drift men bara var tredje ansökan kommer in digitalt. De "
+                "sökande är ofta äldre och saknar BankID.",
+                "Låta kontaktcenter hjälpa sökande att fylla i e-tjänsten per telefon.",
+                "Läkarintygen kommer fortfarande på papper.",
+            ),
+            (
+                1600,
+                G,
+                "Integrationen mot kortleverantören är klar.",
+                "Öppna e-tjänsten för alla sökande.",
+                "",
+            ),
+        ],
+        "lessons": [
+            (
+                DID_NOT_WORK,
+                "Nyttokalkylen räknade med att sökande har BankID. Många som söker "
+                "parkeringstillstånd har det inte, så pappersflödet finns kvar.",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2022-001",
+        "department": "UTB",
+        "kind": "rpa",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "RPA för registrering av vikarier i lönesystemet",
+        "summary": (
+            "Roboten läser in timavlönade vikarier från skolornas bemanningssystem och lägger upp "
+            "anställningen i lönesystemet, så att skoladministratörerna slipper dubbelregistrera."
+        ),
+        "tags": "RPA, lön, vikarier, skola",
+        "budget": 420_000,
+        "running_cost": 70_000,
+        "cost_to_date": 455_000,
+        "start": 54,
+        "months": 9,
+        "close_reason": (
+            "Roboten är i drift hos lönecenter och överlämnad till förvaltningen; projektet "
+            "avslutas."
+        ),
+        "updates": [
+            (
+                1430,
+                A,
+                "Roboten registrerar 70 % av vikarierna; resten saknar personnummer eller "
+                "kontonummer i bemanningssystemet och läggs upp för hand.",
+                "Göra personnummer obligatoriskt i bemanningssystemet.",
+                "",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2022-002",
+        "department": "SLK",
+        "kind": "training",
+        "stage": "closed",
+        "outcome": "completed",
+        "reached": "scaling",
+        "title": "Informationssäkerhet och dataskydd för alla chefer",
+        "summary": (
+            "Alla 420 chefer går en webbutbildning och ett seminarium om informationssäkerhet, "
+            "dataskydd och hur en personuppgiftsincident anmäls."
+        ),
+        "tags": "informationssäkerhet, dataskydd, GDPR, kompetensutveckling",
+        "budget": 350_000,
+        "running_cost": 0,
+        "cost_to_date": 330_000,
+        "start": 52,
+        "months": 12,
+        "close_reason": (
+            "396 av 420 chefer har gått utbildningen; den ingår nu i introduktionen för nya chefer."
+        ),
+        "updates": [
+            (
+                1280,
+                G,
+                "396 chefer har gått utbildningen.",
+                "Lägga utbildningen i chefsintroduktionen.",
+                "",
+            ),
+        ],
+        "lessons": [
+            (
+                ADVICE,
+                "Mät inte en utbildning i informationssäkerhet på antalet anmälda incidenter: "
+                "fler anmälningar kan betyda att utbildningen fungerade.",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2022-003",
+        "department": "SOC",
+        "kind": "rpa",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "Robot för utbetalning och beslutsbrev i försörjningsstödet",
+        "summary": (
+            "Stadens första robot i socialtjänsten: när handläggaren har fattat beslut om "
+            "försörjningsstöd lägger roboten upp utbetalningen och skickar beslutsbrevet."
+        ),
+        "tags": "RPA, försörjningsstöd, utbetalning, socialtjänst",
+        "budget": 560_000,
+        "running_cost": 95_000,
+        "cost_to_date": 610_000,
+        "start": 50,
+        "months": 10,
+        "close_reason": (
+            "Roboten är i drift och överlämnad till ekonomiskt bistånd; projektet avslutas."
+        ),
+        "updates": [
+            (
+                1280,
+                G,
+                "Roboten gör 85 % av utbetalningarna; akuta utbetalningar görs fortfarande för "
+                "hand.",
+                "Överlämning till förvaltningen.",
+                "",
+            ),
+            (
+                1400,
+                R,
+                "Roboten betalade ut två gånger till 14 hushåll efter en uppdatering av "
+                "verksamhetssystemet.",
+                "Återkräva beloppen och lägga in en kontroll mot dubbla utbetalningar.",
+                "Leverantören testar inte sina uppdateringar mot roboten.",
+            ),
+        ],
+        "lessons": [
+            (
+                DID_NOT_WORK,
+                "Vi räknade med att felaktiga utbetalningar skulle försvinna, men de flesta fel "
+                "uppstår i underlaget före beslutet, inte i utbetalningen.",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2023-001",
+        "department": "UTB",
+        "kind": "eservice",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "E-tjänst för barnomsorgsschema och inkomstuppgift",
+        "summary": (
+            "Vårdnadshavare lämnar barnets schema och hushållets inkomst i en e-tjänst i stället "
+            "för på blankett till förskolan."
+        ),
+        "tags": "e-tjänst, förskola, barnomsorgsschema, avgifter",
+        "budget": 480_000,
+        "running_cost": 60_000,
+        "cost_to_date": 500_000,
+        "start": 44,
+        "months": 12,
+        "close_reason": "E-tjänsten är i drift för alla förskolor; projektet avslutas.",
+        "updates": [
+            (
+                1030,
+                A,
+                "Nästan alla scheman kommer in digitalt, men förskolorna får fler samtal från "
+                "vårdnadshavare som inte hittar sina tidigare uppgifter.",
+                "Visa det senaste schemat i e-tjänsten.",
+                "",
+            ),
+            (
+                1200,
+                G,
+                "E-tjänsten är öppen på tio förskolor.",
+                "Öppna för alla förskolor efter sommaren.",
+                "",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2023-002",
+        "department": "UTB",
+        "kind": "rpa",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "RPA för beslut om skolskjuts",
+        "summary": (
+            "Roboten räknar avståndet mellan hem och skola ur adressregistret och förbereder "
+            "beslutet om skolskjuts; handläggaren prövar bara de ärenden som inte är givna."
+        ),
+        "tags": "RPA, skolskjuts, handläggning",
+        "budget": 310_000,
+        "running_cost": 50_000,
+        "cost_to_date": 295_000,
+        "start": 42,
+        "months": 8,
+        "close_reason": "Roboten är i drift och överlämnad till förvaltningen; projektet avslutas.",
+        "updates": [
+            (
+                1090,
+                G,
+                "Roboten förberedde 2 100 beslut inför läsårsstarten.",
+                "Överlämning till förvaltningen.",
+                "",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2023-003",
+        "department": "SOC",
+        "kind": "training",
+        "stage": "closed",
+        "outcome": "completed",
+        "reached": "scaling",
+        "title": "Mobil dokumentation i hemtjänsten",
+        "summary": (
+            "Hemtjänstens 650 medarbetare utbildas i att dokumentera i mobilen hos brukaren i "
+            "stället för vid datorn på kontoret efter passet."
+        ),
+        "tags": "hemtjänst, dokumentation, kompetensutveckling, mobilt arbete",
+        "budget": 900_000,
+        "running_cost": 0,
+        "cost_to_date": 870_000,
+        "start": 40,
+        "months": 12,
+        "close_reason": (
+            "Alla hemtjänstgrupper är utbildade; utbildningen ingår i introduktionen för nya "
+            "medarbetare."
+        ),
+        "updates": [
+            (
+                910,
+                A,
+                "Alla grupper är utbildade, men många skriver fortfarande på kontoret efter "
+                "passet.",
+                "Ge varje grupp en dokumentationsombud.",
+                "Språket är ett hinder för en del medarbetare.",
+            ),
+            (
+                1050,
+                G,
+                "Hälften av grupperna är utbildade.",
+                "Fortsätta gruppvis.",
+                "",
+            ),
+        ],
+        "lessons": [
+            (
+                DID_NOT_WORK,
+                "En utbildning ändrar inte ett arbetssätt: utan tid i schemat för att "
+                "dokumentera hos brukaren fortsatte många att skriva på kontoret.",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2023-004",
+        "department": "SOC",
+        "kind": "system",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "Digital schemaläggning och bemanning i hemtjänsten",
+        "summary": (
+            "Ett planeringssystem lägger scheman och besöksrutter i hemtjänsten utifrån "
+            "brukarnas beviljade insatser, och lediga pass bokas av vikarier i en app."
+        ),
+        "tags": "schemaläggning, bemanning, hemtjänst, planering",
+        "budget": 2_600_000,
+        "running_cost": 620_000,
+        "cost_to_date": 2_840_000,
+        "start": 36,
+        "months": 12,
+        "close_reason": (
+            "Systemet används i alla hemtjänstområden och är överlämnat till förvaltningen; "
+            "projektet avslutas."
+        ),
+        "updates": [
+            (
+                790,
+                A,
+                "Planeringen går fortare, men övertiden har ökat när rutterna läggs tätare.",
+                "Se över restiderna i systemet tillsammans med schemaläggarna.",
+                "",
+            ),
+            (
+                950,
+                G,
+                "Systemet är infört i fyra av sex hemtjänstområden.",
+                "Införa i de två sista områdena.",
+                "",
+            ),
+        ],
+        "lessons": [
+            (
+                DID_NOT_WORK,
+                "Systemet räknade med för korta restider mellan brukarna: tätare rutter på "
+                "papperet blev övertid i verkligheten.",
+            ),
+        ],
+    },
+    {
+        "ref": "DIG-2024-021",
+        "department": "MF",
+        "kind": "eservice",
+        "stage": "closed",
+        "outcome": "completed",
+        "title": "E-tjänst för registrering av livsmedelsanläggning",
+        "summary": (
+            "Den som startar ett café, en restaurang eller en foodtruck registrerar "
+            "verksamheten i en e-tjänst; uppgifterna går direkt in i tillsynssystemet."
+        ),
+        "tags": "e-tjänst, livsmedel, registrering, tillsyn",
+        "budget": 420_000,
+        "running_cost": 55_000,
+        "cost_to_date": 430_000,
+        "start": 26,
+        "months": 19,
+        "close_reason": (
+            "E-tjänsten är i drift och nyttorna följs upp av livsmedelsenheten; projektet avslutas."
+        ),
+        "updates": [
+            (
+                270,
+                G,
+                "Åtta av tio registreringar kommer in digitalt.",
+                "Lämna över nyttouppföljningen till livsmedelsenheten.",
+                "",
+            ),
+            (
+                450,
+                A,
+                "Kopplingen till tillsynssystemet skapar dubbletter av anläggningar.",
+                "Rättning från leverantören.",
+                "",
+            ),
+        ],
+    },
 ]
 
 OPEN_PATH = [Stage.IDEA, Stage.PILOT, Stage.SCALING, Stage.OPERATION]
@@ -1700,9 +2112,13 @@ def _ensure_departments() -> dict[str, Department]:
 
 
 def _ensure_users(departments: dict[str, Department]) -> dict[str, User]:
-    """Create or reset the demo users: names, one role group, department, password."""
+    """Create or reset the demo users: names, one role group (none for a line manager),
+    department, password."""
     users = {}
-    for username, first, last, role, code in DEMO_USERS:
+    people = DEMO_USERS + [
+        (name, first, last, None, code) for name, first, last, code in LINE_MANAGERS
+    ]
+    for username, first, last, role, code in people:
         user, _ = User.objects.update_or_create(
             username=username,
             defaults={
@@ -1716,7 +2132,7 @@ def _ensure_users(departments: dict[str, Department]) -> dict[str, User]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
-        user.groups.set([Group.objects.get_or_create(name=role)[0]])
+        user.groups.set([Group.objects.get_or_create(name=role)[0]] if role else [])
         if code:
             departments[code].members.add(user)
         users[username] = user
@@ -1894,6 +2310,9 @@ def load_demo(*, today: dt.date | None = None) -> dict[str, int]:
     from portfolio.cache import bump_data_version
 
     bump_data_version()  # the demo loads in bulk, without signals
+    from portfolio import figures
+
+    figures.rebuild()  # the dashboard's sums, kept current on write from here on
     demo = Initiative.objects.filter(ref__in=[s["ref"] for s in INITIATIVES])
     return {
         "departments": len(departments),

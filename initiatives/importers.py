@@ -28,6 +28,7 @@ from initiatives.models import (
 )
 from initiatives.services import REF_PREFIX
 from organisation.models import Department
+from portfolio import figures
 from portfolio.cache import bump_data_version
 from portfolio.importing import (
     MISSING,
@@ -375,7 +376,10 @@ def apply(plan: Plan, *, by, source: str) -> dict:
     ]
     score_items += [(item["initiative"], item["scores"]) for item in plan.updates]
     _write_scores(score_items, by)
-    bump_data_version()  # bulk writes send no signals
+    bump_data_version("initiatives", "goals")  # bulk writes send no signals
+    figures.refresh_if_fresh(
+        [i.pk for i in created] + [item["initiative"].pk for item in plan.updates]
+    )
     return {
         "created": len(created),
         "updated": len(plan.updates),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from benefits.models import Benefit, hourly_rate
-from benefits.views import benefit_cards, due_benefit_items
+from benefits.views import after_project, benefit_cards, due_benefit_items
 from initiatives import history, services
 from initiatives.forms import (
     SORT_COLUMNS,
@@ -29,7 +29,7 @@ from initiatives.forms import (
     StageChangeForm,
     StageDecisionForm,
 )
-from initiatives.models import Initiative, Lesson, StageChange
+from initiatives.models import Initiative, Lesson, Outcome, Stage, StageChange
 from organisation import permissions
 from organisation.permissions import require
 from portfolio.htmx import page_or_fragment, wants_fragment
@@ -75,9 +75,14 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         "update_entry": entry_form(initiative, "update", forms.get("update_form")),
         "lesson_entry": entry_form(initiative, "lesson", forms.get("lesson_form")),
         "decision_form": StageDecisionForm(),
-        "benefit_cards": benefit_cards(initiative, can_edit=can_edit, user=user),
+        **benefits_context(initiative, can_edit=can_edit, user=user),
         **alignment_context(request, initiative),
     }
+
+
+def benefits_context(initiative: Initiative, *, can_edit: bool, user) -> dict:
+    cards = benefit_cards(initiative, can_edit=can_edit, user=user)
+    return {"benefit_cards": cards, "after_project": after_project(initiative, cards, user)}
 
 
 @require_http_methods(["GET"])
@@ -213,6 +218,8 @@ def stage_change(request: HttpRequest, ref: str) -> HttpResponse:
         else:
             if direct:
                 messages.success(request, _("The stage was changed."))
+                if handover := _handover_next(initiative):
+                    return redirect(handover)
             else:
                 messages.success(request, _("Your proposal was sent to the office for decision."))
             return redirect(initiative)
@@ -251,6 +258,10 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
             return _refused(request, initiative, refused)
         else:
             messages.success(request, _("The decision was recorded."))
+            if form.cleaned_data["decision"] == "approve" and (
+                handover := _handover_next(initiative)
+            ):
+                return redirect(handover)
             return redirect(
                 request.POST.get("next") == "proposals" and "initiatives:proposals" or initiative
             )
@@ -262,6 +273,16 @@ def stage_decide(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
         )
     context = {**detail_context(request, initiative), "posted": posted}
     return render(request, "initiatives/detail.html", context, status=422)
+
+
+def _handover_next(initiative: Initiative) -> str | None:
+    """Closing as completed opens the benefit hand-over: its page, when a benefit waits."""
+    initiative.refresh_from_db(fields=["stage", "outcome"])
+    if initiative.stage != Stage.CLOSED or initiative.outcome != Outcome.COMPLETED:
+        return None
+    if not Benefit.objects.filter(initiative=initiative, handed_over_at__isnull=True).exists():
+        return None
+    return reverse("benefits:handover", args=[initiative.ref])
 
 
 def _proposals_context(posted: dict | None = None) -> dict:
@@ -405,12 +426,25 @@ def check_in(request: HttpRequest) -> HttpResponse:
     page = Paginator(shown, 50).get_page(request.GET.get("page"))
     items = [_check_in_item(initiative) for initiative in page]
     overdue = sum(1 for item in items if item["overdue"])
-    # Benefits due a measurement: those of the initiatives shown, and those the user owns as
-    # benefit owner in other departments' initiatives (they may record those too).
-    owned = form.narrow(permissions.visible_to(request.user).open().with_health())
-    due = Benefit.objects.filter(
-        Q(initiative__in=shown.order_by().values("pk"))
+    # Benefits due a measurement or their closing review: those of the user's initiatives, also
+    # after they closed as completed, until each benefit's follow-up ends; and those the user
+    # owns as benefit owner in other departments' initiatives (they may record those too).
+    mine = form.narrow(permissions.editable_by(request.user).with_health())
+    owned = form.narrow(permissions.visible_to(request.user).active().with_health())
+    due = Benefit.objects.followed_up().filter(
+        Q(initiative__in=mine.order_by().values("pk"))
         | Q(owner=request.user, initiative__in=owned.order_by().values("pk"))
+    )
+    handovers = (
+        mine.order_by()
+        .filter(
+            stage=Stage.CLOSED,
+            outcome=Outcome.COMPLETED,
+            benefits__handed_over_at__isnull=True,
+        )
+        .distinct()
+        .order_by("ref")
+        .values("ref", "title")[:50]
     )
     context = {
         "form": form,
@@ -418,6 +452,7 @@ def check_in(request: HttpRequest) -> HttpResponse:
         "items": items,
         "overdue_count": overdue,
         "due_benefits": due_benefit_items(due, only_due=True),
+        "handovers": list(handovers),
     }
     return render(
         request, page_or_fragment(request, "initiatives/check_in.html", "check-in-results"), context

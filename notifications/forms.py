@@ -14,15 +14,24 @@ KINDS_BY_ROLE = {
         Kind.PILOT_OVERDUE,
         Kind.PORTFOLIO_SUMMARY,
         Kind.UPDATE_OVERDUE,
+        Kind.HANDOVER_WAITING,
         Kind.MEASUREMENT_DUE,
+        Kind.REVIEW_DUE,
     ],
-    permissions.DEPARTMENT_HEAD: [Kind.UPDATE_OVERDUE, Kind.MEASUREMENT_DUE],
-    permissions.EXECUTIVE: [Kind.EXECUTIVE_DIGEST, Kind.MEASUREMENT_DUE],
+    permissions.DEPARTMENT_HEAD: [
+        Kind.UPDATE_OVERDUE,
+        Kind.HANDOVER_WAITING,
+        Kind.MEASUREMENT_DUE,
+        Kind.REVIEW_DUE,
+    ],
+    permissions.EXECUTIVE: [Kind.EXECUTIVE_DIGEST, Kind.MEASUREMENT_DUE, Kind.REVIEW_DUE],
 }
+# A benefit owner without a role is told only about the benefits they own.
+BENEFIT_OWNER_KINDS = [Kind.MEASUREMENT_DUE, Kind.REVIEW_DUE]
 
 
 def kinds_for(user) -> list[Kind]:
-    return KINDS_BY_ROLE.get(permissions.role(user), [Kind.UPDATE_OVERDUE, Kind.MEASUREMENT_DUE])
+    return KINDS_BY_ROLE.get(permissions.role(user), BENEFIT_OWNER_KINDS)
 
 
 class NotificationSettingsForm(forms.Form):

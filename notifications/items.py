@@ -48,6 +48,19 @@ def text(notification: Notification) -> str:
             "initiative": _initiative(notification),
             "benefit": notification.benefit.title if notification.benefit else "",
         }
+    if kind == Kind.REVIEW_DUE:
+        return _(
+            "%(initiative)s: the follow-up of the benefit “%(benefit)s” is over; record the "
+            "closing measurement and say whether it was realised."
+        ) % {
+            "initiative": _initiative(notification),
+            "benefit": notification.benefit.title if notification.benefit else "",
+        }
+    if kind == Kind.HANDOVER_WAITING:
+        return _(
+            "%(initiative)s is closed as completed: hand its benefits over to an owner in line "
+            "management, with a follow-up period."
+        ) % {"initiative": _initiative(notification)}
     if kind == Kind.PROPOSAL_WAITING:
         stage = dict(Stage.choices).get(data.get("to_stage"), data.get("to_stage", ""))
         return _("%(initiative)s: a proposal to move to %(stage)s waits for a decision.") % {
@@ -84,9 +97,18 @@ def path(notification: Notification) -> str:
         return reverse("portfolio:start")
     if kind == Kind.EXECUTIVE_DIGEST:
         return reverse("portfolio:dashboard")
+    if kind == Kind.HANDOVER_WAITING:
+        return reverse("benefits:handover", args=[notification.initiative.ref])
+    benefit = notification.benefit if notification.benefit_id else None
+    if kind in (Kind.MEASUREMENT_DUE, Kind.REVIEW_DUE) and benefit is not None:
+        if kind == Kind.REVIEW_DUE:
+            return reverse("benefits:review", args=[benefit.pk])
+        if benefit.owner_id == notification.recipient_id:
+            # The owner's own list: also for a line manager without a role.
+            return reverse("benefits:mine") + f"#benefit-{benefit.pk}"
     url = reverse("initiatives:detail", args=[notification.initiative.ref])
-    if kind == Kind.MEASUREMENT_DUE and notification.benefit_id:
-        url += f"#benefit-{notification.benefit_id}"
+    if benefit is not None:
+        url += f"#benefit-{benefit.pk}"
     return url
 
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 class Kind(models.TextChoices):
     UPDATE_OVERDUE = "update_overdue", _("Progress update overdue")
     MEASUREMENT_DUE = "measurement_due", _("Measurement due")
+    HANDOVER_WAITING = "handover_waiting", _("Benefits waiting for hand-over at closure")
+    REVIEW_DUE = "review_due", _("Closing review of a benefit due")
     PROPOSAL_WAITING = "proposal_waiting", _("Stage proposal waiting for a decision")
     PILOT_OVERDUE = "pilot_overdue", _("Pilot past its planned end without a decision")
     PORTFOLIO_SUMMARY = "portfolio_summary", _("Monthly portfolio summary")

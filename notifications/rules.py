@@ -12,19 +12,16 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from benefits.models import Benefit, hourly_rate
-from initiatives.models import Initiative, Stage, StageChange, StageChangeStatus
+from initiatives.models import Initiative, Outcome, Stage, StageChange, StageChangeStatus
 from notifications.models import Kind, Notification
 from organisation.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE
 from organisation.users import filter_users
 
 User = get_user_model()
-
-# A closed initiative's benefits are still measured until a year after their target date.
-FOLLOW_UP_AFTER_TARGET = dt.timedelta(days=365)
 
 
 def week_of(day: dt.date) -> str:
@@ -78,34 +75,74 @@ def overdue_updates(today: dt.date, active_ids: set[int]) -> list[Notification]:
     return rows
 
 
-def measurements_due(today: dt.date, active_ids: set[int]) -> list[Notification]:
-    """The benefit owner (or else the initiative's owner) of every benefit due a measurement,
-    also after the initiative closed, until a year past the benefit's target date."""
+def measurements_due(
+    today: dt.date, active_ids: set[int], owner_ids: set[int]
+) -> list[Notification]:
+    """The benefit owner (or else the initiative's owner) of every benefit due a measurement or
+    its closing review, while the benefit is followed up: during the project, and after it
+    closed as completed until the closing review ends the follow-up. A benefit owner is told
+    also without a role (`owner_ids`: every active user); the initiative's owner needs one."""
     week = week_of(today)
+    review_due = Q(
+        handed_over_at__isnull=False, reviewed_at__isnull=True, follow_up_until__lte=today
+    )
     due = (
         Benefit.objects.filter(initiative__archived_at__isnull=True)
-        .filter(
-            ~Q(initiative__stage=Stage.CLOSED) | Q(target_date__gte=today - FOLLOW_UP_AFTER_TARGET)
-        )
+        .followed_up()
         .with_figures(rate=hourly_rate(), today=today)
-        .filter(measurement_due=True)
-        .values_list("pk", "initiative_id", "owner_id", "initiative__owner_id")
+        .filter(Q(measurement_due=True) | review_due)
+        .annotate(review_is_due=Case(When(review_due, then=Value(True)), default=Value(False)))
+        .values_list("pk", "initiative_id", "owner_id", "initiative__owner_id", "review_is_due")
     )
     rows = []
-    for pk, initiative_id, owner_id, initiative_owner_id in due:
-        person = owner_id if owner_id in active_ids else initiative_owner_id
-        if person not in active_ids:
+    for pk, initiative_id, owner_id, initiative_owner_id, review_is_due in due:
+        person = owner_id if owner_id in owner_ids else initiative_owner_id
+        if person not in owner_ids or (person != owner_id and person not in active_ids):
             continue
         rows.append(
             Notification(
                 recipient_id=person,
-                kind=Kind.MEASUREMENT_DUE,
+                kind=Kind.REVIEW_DUE if review_is_due else Kind.MEASUREMENT_DUE,
                 subject=f"benefit:{pk}",
                 period=week,
                 initiative_id=initiative_id,
                 benefit_id=pk,
             )
         )
+    return rows
+
+
+def handovers_waiting(today: dt.date, active_ids: set[int]) -> list[Notification]:
+    """The owner and the department heads of every initiative closed as completed whose
+    benefits wait for the hand-over to line management."""
+    heads = _heads_by_department()
+    week = week_of(today)
+    waiting = (
+        Initiative.objects.active()
+        .filter(
+            stage=Stage.CLOSED,
+            outcome=Outcome.COMPLETED,
+            benefits__handed_over_at__isnull=True,
+        )
+        .order_by()
+        .values_list("pk", "owner_id", "department_id")
+        .distinct()
+    )
+    rows = []
+    for pk, owner_id, department_id in waiting:
+        people = set(heads.get(department_id, ()))
+        if owner_id in active_ids:
+            people.add(owner_id)
+        rows += [
+            Notification(
+                recipient_id=person,
+                kind=Kind.HANDOVER_WAITING,
+                subject=f"initiative:{pk}",
+                period=week,
+                initiative_id=pk,
+            )
+            for person in people
+        ]
     return rows
 
 
@@ -199,9 +236,11 @@ def collect(today: dt.date | None = None) -> int:
     executives = _active_with_role(EXECUTIVE)
     # Only people who can open what they are told about: active, with a role.
     active_ids = set(office) | set(executives) | set(_active_with_role(DEPARTMENT_HEAD))
+    owner_ids = set(User.objects.filter(is_active=True).values_list("pk", flat=True))
     rows = (
         overdue_updates(today, active_ids)
-        + measurements_due(today, active_ids)
+        + measurements_due(today, active_ids, owner_ids)
+        + handovers_waiting(today, active_ids)
         + office_work(today, office)
         + monthly(today, office, executives)
     )

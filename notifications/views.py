@@ -26,7 +26,7 @@ PER_PAGE = 50
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The user's own notifications, newest first; unread ones marked."""
-    require(permissions.can_view(request.user))
+    require(permissions.can_receive_notifications(request.user))
     notifications = request.user.notifications.select_related("initiative", "benefit").order_by(
         "-created_at", "-id"
     )
@@ -51,7 +51,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_count(request: HttpRequest) -> HttpResponse:
     """The header's count of unread notifications, loaded on its own so no page pays for it."""
-    require(permissions.can_view(request.user))
+    require(permissions.can_receive_notifications(request.user))
     unread = request.user.notifications.filter(read_at__isnull=True).count()
     return render(request, "notifications/_count.html", {"unread": unread})
 
@@ -60,7 +60,7 @@ def notification_count(request: HttpRequest) -> HttpResponse:
 @login_required
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Only one's own: another person's notification is a 404."""
-    require(permissions.can_view(request.user))
+    require(permissions.can_receive_notifications(request.user))
     notification = get_object_or_404(request.user.notifications, pk=pk)
     if notification.read_at is None:
         request.user.notifications.filter(pk=pk, read_at__isnull=True).update(
@@ -72,7 +72,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    require(permissions.can_view(request.user))
+    require(permissions.can_receive_notifications(request.user))
     count = request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
     messages.success(
         request,
@@ -89,7 +89,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    require(permissions.can_view(request.user))
+    require(permissions.can_receive_notifications(request.user))
     recipient = sending.settings_for(request.user)
     form = NotificationSettingsForm(request.POST or None, user=request.user, recipient=recipient)
     if request.method == "POST" and form.is_valid():

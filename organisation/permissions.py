@@ -3,7 +3,8 @@
 Every view, htmx endpoint and form asks these predicates; nothing checks roles ad hoc. Rights
 (DESIGN.md): the office may do everything everywhere; a department head edits the initiatives of the
 departments they belong to; an executive reads everything and changes nothing. A logged-in user with
-no role sees nothing.
+no role sees nothing of the portfolio, only the benefits they own as benefit owner (to measure and
+review them) and their own notifications.
 """
 
 from __future__ import annotations
@@ -78,16 +79,56 @@ def can_edit_benefit(user: User, benefit) -> bool:
     return can_edit(user, benefit.initiative)
 
 
-def can_record_measurement(user: User, benefit) -> bool:
-    """Whoever may edit the benefit, and its benefit owner: the line manager who realises it
-    records its measurements, also without being a head of the initiative's department."""
-    if can_edit_benefit(user, benefit):
-        return True
+def owns(user: User, benefit) -> bool:
+    """The user is the benefit's owner: the line manager who realises it in operations."""
     return (
-        can_view(user)
+        user.is_authenticated
+        and user.is_active
         and benefit.owner_id is not None
         and benefit.owner_id == user.pk
-        and not benefit.initiative.is_archived
+    )
+
+
+def can_record_measurement(user: User, benefit) -> bool:
+    """Whoever may edit the benefit, and its benefit owner: the line manager who realises it
+    records its measurements, also without being a head of the initiative's department, and
+    also without any role (a line manager who only follows up benefits)."""
+    if can_edit_benefit(user, benefit):
+        return True
+    return owns(user, benefit) and not benefit.initiative.is_archived
+
+
+def can_see_own_benefits(user: User) -> bool:
+    """The "My benefits" page: any active user lists the benefits they own (none, without)."""
+    return user.is_authenticated and user.is_active
+
+
+def can_receive_notifications(user: User) -> bool:
+    """One's own notifications and their settings: benefit owners without a role are reminded
+    too."""
+    return user.is_authenticated and user.is_active
+
+
+def can_hand_over(user: User, initiative: Initiative) -> bool:
+    """The benefit hand-over at closure: those who may edit the initiative, once it is closed
+    as completed."""
+    from initiatives.models import Outcome, Stage
+
+    return (
+        can_edit(user, initiative)
+        and initiative.stage == Stage.CLOSED
+        and initiative.outcome == Outcome.COMPLETED
+    )
+
+
+def can_review_benefit(user: User, benefit) -> bool:
+    """The closing measurement and realisation review that end a benefit's follow-up after the
+    project: whoever may record its measurements, once it was handed over and until reviewed."""
+    from benefits.models import FollowUp
+
+    return (
+        can_record_measurement(user, benefit)
+        and benefit.follow_up_state(benefit.initiative) == FollowUp.AFTER
     )
 
 

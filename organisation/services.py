@@ -236,6 +236,9 @@ def department_merge(*, source: Department, target: Department, by) -> MergePlan
     moving = Initiative.objects.filter(department_id=source.pk)
     moved_ids = list(moving.values_list("pk", flat=True))
     moving.update(department_id=target.pk, version=F("version") + 1, updated_at=now)
+    from portfolio import figures
+
+    figures.refresh_if_fresh(moved_ids)  # the update sends no signals
     reason = _reason(
         _("Department merged: %(source)s into %(target)s")
         % {

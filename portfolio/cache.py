@@ -1,74 +1,149 @@
-"""Caching of expensive aggregates with correct invalidation.
+"""Caching of expensive aggregates with correct invalidation, as narrow as the data.
 
-Every save or delete of a model the figures depend on changes the data version (signals, below);
-bulk writes that send no signals (imports, the demo and synthetic loaders) call
-`bump_data_version()` themselves. A cache key always includes the current version, so a stale
-entry is never read again: it simply expires.
+The data is split into areas, each with its own version in the database (`DataVersion`). Every
+save or delete of a model changes the version of its area (signals, below); bulk writes that send
+no signals (imports, the demo and synthetic loaders, a restore) call `bump_data_version(*areas)`
+themselves, or `bump_data_version()` for every area when they write all over. A cached value is
+keyed on the versions of the areas it reads, so a stale entry is never read again (it simply
+expires or is culled), and a write to an area it does not read leaves it alone: a new measurement
+does not throw away the ranking's candidates.
+
+Where the entries live is settings.CACHES: Redis shared by every app server when REDIS_URL is set,
+a bounded per-process memory cache otherwise (portfolio/settings.py, `cache_settings`).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from portfolio.models import DataVersion
 
+logger = logging.getLogger(__name__)
 
-def data_version() -> str:
-    """The current data version (one query)."""
-    version = DataVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-    if version is None:
-        version = DataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})[
-            0
-        ].token
-    return version
+# What each area holds; a model belongs to the area of what it changes on the pages.
+INITIATIVES = "initiatives"  # Initiative, StageChange, Department
+GOALS = "goals"  # CouncilGoal, Alignment (the scores against the goals)
+BENEFITS = "benefits"  # Benefit, Measurement, PortfolioSetting (the hourly rate)
+UPDATES = "updates"  # ProgressUpdate
+AREAS = (INITIATIVES, GOALS, BENEFITS, UPDATES)
 
 
-def bump_data_version(**_kwargs) -> None:
-    """Give the data a new version.
+def _areas(areas: Iterable[str] | None) -> tuple[str, ...]:
+    """The areas asked for, sorted and without repeats; none given means all (the safe side)."""
+    areas = tuple(sorted(set(areas or AREAS)))
+    unknown = [area for area in areas if area not in AREAS]
+    if unknown:
+        raise ValueError(f"Unknown data areas {unknown}; the areas are {AREAS}")
+    return areas
+
+
+def data_versions(areas: Iterable[str] | None = None) -> dict[str, str]:
+    """The current version of each area asked for (all without): one query.
+
+    An area without a row yet (a fresh or flushed database) gets one here.
+    """
+    areas = _areas(areas)
+    found = dict(DataVersion.objects.filter(area__in=areas).values_list("area", "token"))
+    for area in areas:
+        if area not in found:
+            found[area] = DataVersion.objects.get_or_create(
+                area=area, defaults={"token": uuid.uuid4().hex}
+            )[0].token
+    return found
+
+
+def data_version(*areas: str) -> str:
+    """One token for the given areas (all without) that changes when any of them changes."""
+    versions = data_versions(areas)
+    return "-".join(versions[area] for area in sorted(versions))
+
+
+def bump_data_version(*areas: str, **_signal_kwargs) -> None:
+    """Give the given areas (all without) a new version: one query.
 
     Written in the same transaction as the change: other processes see the new version exactly
     when they see the new data, and a rolled-back change leaves the version as it was.
     """
-    updated = DataVersion.objects.filter(pk=1).update(token=uuid.uuid4().hex)
-    if not updated:
-        DataVersion.objects.get_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    areas = _areas(areas)
+    token = uuid.uuid4().hex
+    updated = DataVersion.objects.filter(area__in=areas).update(
+        token=token, changed_at=timezone.now()
+    )
+    if updated < len(areas):
+        for area in areas:
+            DataVersion.objects.get_or_create(area=area, defaults={"token": token})
 
 
-def cached(key: str, compute: Callable[[], object]) -> object:
-    """compute(), cached under key + the data version for FIGURES_CACHE_SECONDS (0: off)."""
+def cached(key: str, compute: Callable[[], object], areas: Iterable[str] | None = None) -> object:
+    """compute(), cached for FIGURES_CACHE_SECONDS (0: off) under key + the versions of the
+    areas it reads (all when not given: a caller that does not say is invalidated by any write)."""
     seconds = getattr(settings, "FIGURES_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
-    full_key = f"{key}:{data_version()}"
-    value = cache.get(full_key)
+    full_key = f"{key}:{data_version(*_areas(areas))}"
+    try:
+        value = cache.get(full_key)
+    except Exception:  # the cache is only a shortcut: an unreachable Redis must not fail a page
+        logger.warning("The figures cache could not be read; computing afresh", exc_info=True)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(full_key, value, seconds)
+        try:
+            cache.set(full_key, value, seconds)
+        except Exception:
+            logger.warning("The figures cache could not be written", exc_info=True)
     return value
 
 
-def connect_signals() -> None:
+def _bumper(area: str) -> Callable[..., None]:
+    """A signal receiver that bumps one area's version."""
+
+    def bump(**_signal_kwargs) -> None:
+        bump_data_version(area)
+
+    bump.__name__ = f"bump_{area}"
+    return bump
+
+
+def model_areas() -> dict[type, str]:
+    """Each model whose writes change a cached figure, and its area."""
     from benefits.models import Benefit, Measurement, PortfolioSetting
     from initiatives.models import Initiative, ProgressUpdate, StageChange
     from organisation.models import Department
     from portfolio.models import Alignment, CouncilGoal
 
+    return {
+        Initiative: INITIATIVES, StageChange: INITIATIVES, Department: INITIATIVES,
+        Alignment: GOALS, CouncilGoal: GOALS,
+        Benefit: BENEFITS, Measurement: BENEFITS, PortfolioSetting: BENEFITS,
+        ProgressUpdate: UPDATES,
+    }  # fmt: skip
+
+
+def connect_signals() -> None:
+    from benefits.models import PortfolioSetting
+
+    bumpers = {area: _bumper(area) for area in AREAS}
+
     def setting_saved(created=False, **kwargs):
         # The settings row is created with its defaults on first read: that changes nothing.
         if not created:
-            bump_data_version()
+            bump_data_version(BENEFITS)
 
-    post_save.connect(
-        setting_saved, sender=PortfolioSetting, weak=False, dispatch_uid="bump-setting"
-    )
-    for model in (Initiative, ProgressUpdate, StageChange, Department, Benefit, Measurement,
-                  Alignment, CouncilGoal):  # fmt: skip
-        post_save.connect(bump_data_version, sender=model, dispatch_uid=f"bump-{model.__name__}")
+    for model, area in model_areas().items():
+        if model is PortfolioSetting:
+            post_save.connect(setting_saved, sender=model, weak=False, dispatch_uid="bump-setting")
+        else:
+            post_save.connect(
+                bumpers[area], sender=model, weak=False, dispatch_uid=f"bump-{model.__name__}"
+            )
         post_delete.connect(
-            bump_data_version, sender=model, dispatch_uid=f"bump-del-{model.__name__}"
+            bumpers[area], sender=model, weak=False, dispatch_uid=f"bump-del-{model.__name__}"
         )

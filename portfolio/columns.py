@@ -4,7 +4,9 @@ A table shows by default the columns its readers decide on and fits a 1,280-pixe
 others are offered as checkboxes ("Columns") inside the page's filter form, so the choice travels
 in the query string (`?col=stage&col=goals`) like a filter: shareable, bookmarkable, kept by the
 sort links and the pages, and working without JavaScript. Every column's data is loaded whether
-shown or not, so choosing columns never adds a query.
+shown or not, so choosing columns never adds a query; except a column whose data needs queries of
+its own that most readers never want (the ranking's calibrated expected SEK/year): its view loads
+it only when chosen, still in a fixed number of queries.
 """
 
 from __future__ import annotations

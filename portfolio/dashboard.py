@@ -20,8 +20,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from benefits import calibration
 from benefits.expressions import Divide
-from benefits.models import MONEY, Measurement, indicator_sign, signed_sek_per_unit
+from benefits.models import (
+    MONEY,
+    Measurement,
+    Realisation,
+    indicator_sign,
+    signed_sek_per_unit,
+)
 from initiatives.models import Health, Initiative, Stage, StageChange, StageChangeStatus
 from portfolio import prioritisation
 from portfolio.models import Alignment, CouncilGoal
@@ -97,13 +104,94 @@ def headline(initiatives, benefits) -> Headline:
     )
 
 
+@dataclass
+class AfterProject:
+    """The benefits of initiatives closed as completed: what they realise in operations, after
+    the project, and where their follow-up stands."""
+
+    expected_sek: Decimal | None
+    realised_sek: Decimal | None
+    benefits: int
+    followed_up: int  # no closing review yet
+    reviewed: int
+    realised: int  # of the reviewed: the review's verdict
+    partly: int
+    not_realised: int
+
+    @property
+    def realisation_rate(self) -> Decimal | None:
+        if not self.expected_sek or self.realised_sek is None:
+            return None
+        return self.realised_sek / self.expected_sek
+
+
+def after_project(benefits) -> AfterProject:
+    """The headline's benefits (annotated `with_figures`) of initiatives closed as completed,
+    summed as the register sums them. One query."""
+    reviewed = Q(reviewed_at__isnull=False)
+    sums = benefits.after_project().aggregate(
+        after_expected=Sum("expected_sek"),
+        after_realised=Sum("realised_sek"),
+        benefits=Count("id"),
+        followed_up=Count("id", filter=Q(reviewed_at__isnull=True)),
+        reviewed=Count("id", filter=reviewed),
+        **{
+            f"verdict_{outcome}": Count("id", filter=reviewed & Q(review_outcome=outcome))
+            for outcome in Realisation.values
+        },
+    )
+    return AfterProject(
+        expected_sek=sums["after_expected"],
+        realised_sek=sums["after_realised"],
+        benefits=sums["benefits"],
+        followed_up=sums["followed_up"],
+        reviewed=sums["reviewed"],
+        realised=sums[f"verdict_{Realisation.REALISED}"],
+        partly=sums[f"verdict_{Realisation.PARTLY}"],
+        not_realised=sums[f"verdict_{Realisation.NOT_REALISED}"],
+    )
+
+
+@dataclass
+class Calibrated:
+    """The headline's expected SEK/year as history suggests it will turn out, offered beside the
+    promised figure (reference-class forecasting); it changes nothing."""
+
+    expected_sek: Decimal | None
+    promised_sek: Decimal | None
+    cases: int  # due benefits the factors rest on
+    median: float | None  # their median realisation rate
+    min_cases: int = calibration.MIN_CASES
+
+    @property
+    def share(self) -> Decimal | None:
+        """Calibrated as a share of promised."""
+        if self.expected_sek is None or not self.promised_sek:
+            return None
+        return self.expected_sek / self.promised_sek
+
+
+def calibrated_headline(benefits, promised_sek: Decimal | None, rate: Decimal) -> Calibrated:
+    """The calibrated total of the headline's benefits (annotated `with_figures`). Two queries:
+    the due benefits' rates, and the benefits' expected SEK/year by kind and category."""
+    factors = calibration.calibration_factors(rate=rate)
+    overall = factors.overall
+    return Calibrated(
+        expected_sek=calibration.calibrated_total(benefits, factors),
+        promised_sek=promised_sek,
+        cases=factors.cases,
+        median=overall.median if overall else None,
+    )
+
+
 def by_department(benefits) -> list[dict]:
     """Expected and realised SEK/year per department, largest expected first. One query."""
     rows = (
         benefits.order_by()
         .values("initiative__department__name")
         .annotate(expected=Sum("expected_sek"), realised=Sum("realised_sek"))
-        .order_by("-expected", "initiative__department__name")
+        # Departments without money last on every database (PostgreSQL sorts NULL first).
+        .order_by(F("expected").desc(nulls_last=True), "initiative__department__name")
     )
     return [
         {"label": row["initiative__department__name"], "expected": row["expected"] or 0,
@@ -293,3 +381,162 @@ def score_vs_value(initiatives, goals: list[CouncilGoal]) -> list[dict]:
     rows = [{**candidates.row(i), "score": float(scores[i])} for i in top]
     fill_expected_sek(rows)
     return rows
+
+
+# The same figures read from the sums kept current on write (portfolio.figures) ----------------
+
+
+def _summed(by_department: dict[int, dict[str, Decimal]]) -> dict[str, Decimal]:
+    total: dict[str, Decimal] = {}
+    for sums in by_department.values():
+        for key, value in sums.items():
+            total[key] = total.get(key, Decimal(0)) + value
+    return total
+
+
+def _money(sums: dict[str, Decimal], key: str) -> Decimal | None:
+    """A money sum, None when no benefit has a money value (as SQL's SUM over none)."""
+    return sums.get(key, Decimal(0)) if sums.get(f"{key}_n") else None
+
+
+def _count(sums: dict[str, Decimal], key: str) -> int:
+    return int(sums.get(key, 0))
+
+
+def headline_from(sums: dict[str, Decimal]) -> Headline:
+    counts = {stage.value: _count(sums, f"stage:{stage.value}") for stage in STAGE_ORDER}
+    return Headline(
+        by_stage=[(stage.value, str(stage.label), counts[stage.value]) for stage in STAGE_ORDER],
+        total=sum(counts.values()),
+        health={health: _count(sums, f"health:{health}") for health in Health.values},
+        budget=_count(sums, "budget"),
+        cost_to_date=_count(sums, "cost"),
+        running_cost=_count(sums, "running"),
+        expected_sek=_money(sums, "expected"),
+        realised_sek=_money(sums, "realised"),
+        benefits=_count(sums, "benefits"),
+        measured=_count(sums, "measured"),
+        behind_plan=_count(sums, "behind"),
+    )
+
+
+def after_project_from(sums: dict[str, Decimal]) -> AfterProject:
+    return AfterProject(
+        expected_sek=_money(sums, "after_expected"),
+        realised_sek=_money(sums, "after_realised"),
+        benefits=_count(sums, "after_benefits"),
+        followed_up=_count(sums, "after_followed"),
+        reviewed=_count(sums, "after_reviewed"),
+        realised=_count(sums, f"after_verdict:{Realisation.REALISED}"),
+        partly=_count(sums, f"after_verdict:{Realisation.PARTLY}"),
+        not_realised=_count(sums, f"after_verdict:{Realisation.NOT_REALISED}"),
+    )
+
+
+def by_department_from(by_department: dict[int, dict[str, Decimal]]) -> list[dict]:
+    """As by_department(): the departments with benefits, largest expected first. One query
+    for the names."""
+    from organisation.models import Department
+
+    shown = {pk: sums for pk, sums in by_department.items() if sums.get("benefits")}
+    names = dict(Department.objects.filter(pk__in=shown).values_list("pk", "name"))
+    rows = [
+        {"label": names.get(pk, ""), "expected": sums.get("expected", Decimal(0)) or 0,
+         "realised": sums.get("realised", Decimal(0)) or 0}
+        for pk, sums in shown.items()
+    ]  # fmt: skip
+    return sorted(rows, key=lambda row: (-row["expected"], row["label"]))
+
+
+def by_goal_from(sums: dict[str, Decimal], goals: list[CouncilGoal], unassigned: str) -> list:
+    if not sums.get("benefits"):
+        return []
+    rows = [
+        {
+            "label": goal.title,
+            "expected": float(sums.get(f"goal_expected:{goal.pk}", 0)),
+            "realised": float(sums.get(f"goal_realised:{goal.pk}", 0)),
+        }
+        for goal in goals
+    ]
+    expected = float(sums.get("goal_expected:none", 0))
+    realised = float(sums.get("goal_realised:none", 0))
+    if expected or realised:
+        rows.append({"label": unassigned, "expected": expected, "realised": realised})
+    return rows
+
+
+def over_time_from(sums: dict[str, Decimal], today: dt.date | None = None) -> list[dict]:
+    """As over_time(): the plan line from its ramps and steps, the realised line from the
+    changes by month, each carried forward from before the first month shown."""
+    today = today or timezone.localdate()
+    months = month_ends(today)
+
+    def month(key: str) -> str:
+        return key.split(":", 1)[1]
+
+    series: dict[str, dict[str, float]] = {"plan_ramp": {}, "plan_step": {}, "real": {}}
+    for key, value in sums.items():
+        prefix = key.split(":", 1)[0]
+        if prefix in series:
+            series[prefix][month(key)] = float(value)
+    first = f"{months[0]:%Y-%m}"
+    steps = sum(v for m, v in series["plan_step"].items() if m < first)
+    real = sum(v for m, v in series["real"].items() if m < first)
+    now = _month_end(today)
+    result = []
+    for end in months:
+        key = f"{end:%Y-%m}"
+        steps += series["plan_step"].get(key, 0.0)
+        real += series["real"].get(key, 0.0)
+        result.append({
+            "month": end,
+            "planned": series["plan_ramp"].get(key, 0.0) + steps,
+            "realised": real if end <= now else None,
+        })  # fmt: skip
+    return result
+
+
+def most_behind_from(initiatives, limit: int = 10) -> list[dict]:
+    """As most_behind(), from each initiative's gap kept on write. One query."""
+    from portfolio.models import InitiativeFigures
+
+    return list(
+        InitiativeFigures.objects.filter(initiative__in=initiatives, gap__isnull=False)
+        .order_by("-gap", "initiative__ref")
+        .values(
+            "initiative__ref", "initiative__title", "initiative__department__code", "gap",
+            "behind",
+        )[:limit]
+    )  # fmt: skip
+
+
+def figures_for(
+    initiatives, benefits, goals, *, department, goal, rate, unassigned, with_behind=True
+) -> dict:
+    """The dashboard's figures for a filter: from the sums kept on write when they hold (a few
+    thousand rows, whatever the portfolio's size), else live from the benefits (and a rebuild
+    of the sums enqueued). The page and the API both read them here."""
+    from portfolio import figures
+
+    if figures.is_fresh(rate=rate) or figures.rebuild_soon():
+        kept = figures.read(
+            department_id=getattr(department, "pk", None), goal_id=getattr(goal, "pk", None)
+        )
+        sums = _summed(kept)
+        return {
+            "head": headline_from(sums),
+            "after": after_project_from(sums),
+            "departments": by_department_from(kept),
+            "by_goal": by_goal_from(sums, goals, unassigned),
+            "timeline": over_time_from(sums),
+            "behind": most_behind_from(initiatives) if with_behind else [],
+        }
+    return {
+        "head": headline(initiatives, benefits),
+        "after": after_project(benefits),
+        "departments": by_department(benefits),
+        "by_goal": by_goal(benefits, initiatives, goals, unassigned),
+        "timeline": over_time(benefits, rate),
+        "behind": most_behind(benefits) if with_behind else [],
+    }

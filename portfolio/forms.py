@@ -134,11 +134,27 @@ class RankingForm(forms.Form):
 
 
 class SensitivityForm(forms.Form):
+    """The sensitivity analysis's options. Draws are capped: time grows with draws × candidates,
+    and past a few thousand draws the 5th–95th percentile range no longer moves."""
+
+    MAX_DRAWS = 2000
+
     delta = forms.IntegerField(
         label=_("Perturbation ± (%)"), min_value=0, max_value=100, initial=20, required=False
     )
     draws = forms.IntegerField(
-        label=_("Draws"), min_value=10, max_value=5000, initial=1000, required=False
+        label=_("Draws"),
+        min_value=10,
+        max_value=MAX_DRAWS,
+        initial=1000,
+        required=False,
+        error_messages={
+            "max_value": _(
+                "At most %(limit_value)s draws: more would take long and barely change the rank "
+                "ranges."
+            ),
+            "min_value": _("At least %(limit_value)s draws, or the rank ranges mean little."),
+        },
     )
     top_k = forms.IntegerField(
         label=_("Top K"), min_value=1, max_value=1000, initial=10, required=False
@@ -259,10 +275,24 @@ class DashboardFilterForm(forms.Form):
         required=False,
         empty_label=_("All goals"),
     )
+    calibrated = forms.BooleanField(
+        label=_("Show calibrated figures"),
+        required=False,
+        help_text=_("Beside the promised expected SEK/year: what similar benefits have delivered."),
+    )
 
     def values(self) -> dict:
+        """The filters (what `dashboard.filter_initiatives` takes); all or none."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return {"department": data.get("department"), "goal": data.get("goal")}
+
+    def show_calibrated(self) -> bool:
+        """Whether the reader asked for the calibrated figures; a bad filter beside it does not
+        turn them off."""
+        if not self.is_bound:
+            return False
+        self.is_valid()
+        return bool(self.cleaned_data.get("calibrated"))
 
 
 class ImportForm(forms.Form):

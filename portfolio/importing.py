@@ -8,7 +8,12 @@
    of queries per file, into a Plan: what would be created, changed or left alone, and the
    problems only the database can tell (an archived initiative, an unknown benefit).
 3. Apply (`import_apply`): the same comparison, made again under the batch's lock so that the
-   database may have changed since the preview, then bulk writes; exactly once.
+   database may have changed since the preview, then bulk writes; exactly once. The office's click
+   does not run it in the request: `import_queue` moves the batch to "queued" (at most once, under
+   the same lock) and enqueues portfolio.tasks.apply_import, which a worker runs (`db_worker`,
+   TASKS_BACKEND=database) or, with the default immediate backend, the request itself at once.
+   The task claims the batch (`import_start`), calls `import_apply`, and records a refusal on the
+   batch (`import_failed`) for the preview page to show; the page polls while it waits.
 
 An importer (initiatives.importers, benefits.importers) provides `parse(sheets) -> Parsed`,
 `plan(rows, *, lock) -> Plan` and `apply(plan, *, by, source) -> dict`.
@@ -522,5 +527,108 @@ def import_apply(*, batch, by) -> dict:
         raise PlanHasErrors(plan)
     result = importer(locked.kind).apply(plan, by=by, source=locked.filename)
     locked.applied_at, locked.applied_by, locked.result = timezone.now(), by, result
-    locked.save(update_fields=["applied_at", "applied_by", "result"])
+    locked.task_state, locked.task_failure = locked.TaskState.DONE, ""
+    locked.save(update_fields=["applied_at", "applied_by", "result", "task_state", "task_failure"])
     return result
+
+
+# The apply step as a background task -------------------------------------------------------------
+
+
+class AlreadyQueued(Exception):
+    """The batch is queued or being applied (a second click, another tab): nothing more queued."""
+
+    def __init__(self, batch):
+        self.batch = batch
+        super().__init__(
+            _("This file is already being imported; it was not queued again. This page shows "
+              "the result when it is done.")
+        )  # fmt: skip
+
+
+def _locked(batch_id: int):
+    """The batch's row, locked until the transaction ends (see import_apply for why both)."""
+    from benefits.services import lock_rows
+    from portfolio.models import ImportBatch
+
+    lock_rows(ImportBatch.objects.filter(pk=batch_id))
+    return (
+        ImportBatch.objects.select_for_update(of=("self",))
+        .defer("parsed")
+        .select_related("applied_by")
+        .get(pk=batch_id)
+    )
+
+
+@transaction.atomic
+def import_queue(*, batch, by):
+    """Queue the batch's apply step as a background task, at most once; the batch as it is after.
+
+    Under the batch's lock, so of two clicks at once the second waits for the first and then
+    finds the batch queued, running or applied: AlreadyQueued or AlreadyApplied, nothing queued.
+    The task is enqueued inside this transaction: with the database backend its row is stored
+    together with the batch's "queued", or neither is; with the immediate backend (`make run`,
+    the tests) it runs here and now, so the batch comes back done or failed, as before tasks.
+    """
+    from portfolio.models import ImportBatch
+    from portfolio.tasks import apply_import
+
+    locked = _locked(batch.pk)
+    if locked.applied_at is not None:
+        raise AlreadyApplied(locked)
+    if locked.pending:
+        raise AlreadyQueued(locked)
+    ImportBatch.objects.filter(pk=locked.pk).update(
+        task_state=ImportBatch.TaskState.QUEUED,
+        task_failure="",
+        task_id="",
+        queued_at=timezone.now(),
+        queued_by=by,
+    )
+    queued = apply_import.enqueue(locked.pk)
+    ImportBatch.objects.filter(pk=locked.pk).update(task_id=queued.id[:64])
+    return (
+        ImportBatch.objects.defer("parsed")
+        .select_related("applied_by", "uploaded_by")
+        .get(pk=locked.pk)
+    )
+
+
+def import_start(batch_id: int):
+    """Claim the batch for this run of the task: the batch, or None when there is nothing to do.
+
+    Nothing to do: it was applied, or failed, or removed since it was queued; so a worker's
+    second run of the same task (a retry) writes nothing. A batch left "running" by a worker that
+    stopped is claimed again: import_apply's lock still lets only one run write.
+    """
+    from portfolio.models import ImportBatch
+
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id,
+        applied_at__isnull=True,
+        task_state__in=[ImportBatch.TaskState.QUEUED, ImportBatch.TaskState.RUNNING],
+    ).update(task_state=ImportBatch.TaskState.RUNNING)
+    if not claimed:
+        return None
+    return ImportBatch.objects.defer("parsed").select_related("queued_by").get(pk=batch_id)
+
+
+def import_done(batch_id: int) -> None:
+    """Another run applied the batch first: it is done, whatever this run thought."""
+    from portfolio.models import ImportBatch
+
+    ImportBatch.objects.filter(pk=batch_id, applied_at__isnull=False).update(
+        task_state=ImportBatch.TaskState.DONE, task_failure=""
+    )
+
+
+def import_failed(batch_id: int, failure: str) -> None:
+    """Record why the apply step wrote nothing (an ImportBatch.Failure), for the page to show.
+
+    Never over an applied batch: a second run that failed does not hide the first one's result.
+    """
+    from portfolio.models import ImportBatch
+
+    ImportBatch.objects.filter(pk=batch_id, applied_at__isnull=True).update(
+        task_state=ImportBatch.TaskState.FAILED, task_failure=failure
+    )

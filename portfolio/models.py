@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -91,6 +94,9 @@ class Decision(DecisionRecord):
     budget = models.PositiveBigIntegerField(_("budget (SEK)"), null=True, blank=True)
     ranking = models.JSONField(_("ranking"))
     selection = models.JSONField(_("selection"), default=list)
+    # How the selection was found (prioritisation.Selection.record()): optimal, or the best set
+    # found within the solver's time with how far below the optimum it may be at most.
+    selection_method = models.JSONField(_("how the selection was found"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -137,11 +143,36 @@ class ImportBatch(models.Model):
 
     The file is read once, at upload: `parsed` holds its rows as read and checked (see
     portfolio.importing), which the preview and the apply step use; the bytes are not kept.
+    Confirmed, it is applied by a background task (portfolio.tasks); `task_state` says where that
+    is, so that the page can show it and a second click does not queue it again.
     """
 
     class Kind(models.TextChoices):
         INITIATIVES = "initiatives", _("Initiatives with goal scores")
         BENEFITS = "benefits", _("Benefits with measurements")
+
+    class TaskState(models.TextChoices):
+        NONE = "", _("not asked")
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    class Failure(models.TextChoices):
+        # The labels are what the page shows, in the reader's language (a worker has none).
+        NONE = "", ""
+        PLAN = "plan", _("The file has errors; nothing was imported.")
+        UNEXPECTED = (
+            "unexpected",
+            _(
+                "The import stopped on an unexpected error; nothing was written. Try again, or "
+                "ask the administrator to look in the log."
+            ),
+        )
+
+    # A task queued or running for longer than this is taken as lost (a worker stopped, its
+    # queue emptied): the office may queue the batch again; the apply step still writes once.
+    TASK_LOST_AFTER = dt.timedelta(hours=1)
 
     kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
     filename = models.CharField(_("file"), max_length=255)
@@ -156,6 +187,22 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     result = models.JSONField(default=dict, blank=True)
+    task_state = models.CharField(
+        _("import state"), max_length=10, choices=TaskState.choices, default="", blank=True
+    )
+    task_failure = models.CharField(
+        _("why the import failed"), max_length=20, choices=Failure.choices, default="", blank=True
+    )
+    task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
+    queued_at = models.DateTimeField(_("import asked for"), null=True, blank=True)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("import asked for by"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -165,16 +212,95 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    @property
+    def pending(self) -> bool:
+        """Queued or running, and not lost: the page shows "Being applied…" and polls."""
+        return (
+            self.applied_at is None
+            and self.task_state in (self.TaskState.QUEUED, self.TaskState.RUNNING)
+            and self.queued_at is not None
+            and self.queued_at > timezone.now() - self.TASK_LOST_AFTER
+        )
+
+    @property
+    def lost(self) -> bool:
+        """Queued or running for too long: the worker probably never ran it."""
+        return (
+            self.applied_at is None
+            and self.task_state in (self.TaskState.QUEUED, self.TaskState.RUNNING)
+            and not self.pending
+        )
+
 
 class DataVersion(models.Model):
-    """A token that changes on every write to what the dashboard shows.
+    """A token per data area that changes on every write to that area (portfolio/cache.py).
 
-    Cached figures are keyed on it, so a cache entry can never outlive the data it came from; it
-    lives in the database so that every app server sees the same token.
+    Cached figures are keyed on the tokens of the areas they read, so a cache entry can never
+    outlive the data it came from, and a write elsewhere leaves it alone; the tokens live in the
+    database so that every app server sees the same ones.
     """
 
+    area = models.CharField(max_length=20, unique=True)
     token = models.CharField(max_length=32)
     changed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return self.token
+        return f"{self.area}: {self.token}"
+
+
+class FigureTotal(models.Model):
+    """One of the dashboard's sums for one slice of the portfolio, kept current on write.
+
+    A slice is a department and a council goal (0: every initiative; a goal: the initiatives
+    that serve it, a score of 1 or more). `key` names the figure: "benefits", "expected",
+    "stage:pilot", "plan_ramp:2026-05" … (portfolio.figures). Every write that changes what an
+    initiative contributes applies the difference here in the same transaction, so the first
+    read after a write costs what any read costs.
+    """
+
+    department_id = models.IntegerField()
+    goal_id = models.IntegerField(default=0)
+    key = models.CharField(max_length=40)
+    value = models.DecimalField(max_digits=28, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department_id", "goal_id", "key"], name="one_total_per_slice_and_key"
+            )
+        ]
+        indexes = [models.Index(fields=["goal_id", "department_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}/{self.goal_id} {self.key} = {self.value}"
+
+
+class InitiativeFigures(models.Model):
+    """What one initiative contributes to the totals, as last applied: the next write subtracts
+    it and adds the new contribution. Also the per-initiative figures lists read (expected
+    SEK/year, the gap behind plan)."""
+
+    initiative = models.OneToOneField(
+        "initiatives.Initiative", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    department_id = models.IntegerField(null=True)
+    goals = models.JSONField(default=list)
+    contribution = models.JSONField(default=dict)
+    expected_sek = models.DecimalField(max_digits=24, decimal_places=4, null=True)
+    gap = models.DecimalField(max_digits=24, decimal_places=6, null=True, db_index=True)
+    behind = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"figures of {self.initiative_id}"
+
+
+class FiguresState(models.Model):
+    """The one row that says for which day the date-dependent totals (behind plan) hold and
+    with which hourly rate; every writer of the totals locks it first."""
+
+    as_of = models.DateField(null=True)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    rebuilt_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"figures as of {self.as_of}"

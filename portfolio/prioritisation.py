@@ -3,10 +3,18 @@
 Scores, shared ranks, AHP weights with the consistency ratio, sensitivity of the ranking to the
 weights, and the exact budget selection. Arrays are numpy; every function is vectorised so that
 10,000 initiatives × 1,000 draws stays well under a second or two.
+
+The heavy ones are bounded, and pure (parameters in, result out, so a background task can call
+them as a view does): the sensitivity in memory proportional to the candidates, not to draws ×
+candidates; the budget selection by a time limit, after which it says what it has (the proven
+optimum, or the best set found with how far below the optimum it may be at most). Timings and
+memory: bench/solver.py.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -119,9 +127,27 @@ def ahp(matrix: np.ndarray) -> AHPResult:
 
 @dataclass(frozen=True)
 class Sensitivity:
+    # Ranks of the tracked candidates; 0 for the others (a real rank is never 0).
     rank_low: np.ndarray  # 5th percentile of the rank over the draws (the best it gets)
     rank_high: np.ndarray  # 95th percentile (the worst)
-    top_share: np.ndarray  # share of draws in which it is in the top K
+    top_share: np.ndarray  # share of draws in which it is in the top K (every candidate)
+
+
+SENSITIVITY_CHUNK = 64  # draws ranked at a time: memory is this × candidates, whatever the draws
+
+
+def _draw_ranks(scores: np.ndarray) -> np.ndarray:
+    """Competition ranks (1, 2, 2, 4) within each row of a (draws × candidates) score block."""
+    # Any sort will do: tied scores get the same rank below, whatever their order.
+    order = np.argsort(-scores, axis=1)
+    sorted_scores = np.take_along_axis(scores, order, axis=1)
+    position = np.broadcast_to(np.arange(1, scores.shape[1] + 1, dtype=np.int32), scores.shape)
+    is_new = np.ones(scores.shape, dtype=bool)
+    is_new[:, 1:] = sorted_scores[:, 1:] != sorted_scores[:, :-1]
+    ranks_sorted = np.maximum.accumulate(np.where(is_new, position, 0), axis=1)
+    ranks = np.empty_like(ranks_sorted)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+    return ranks
 
 
 def sensitivity(
@@ -132,10 +158,21 @@ def sensitivity(
     draws: int = 1000,
     top_k: int = 10,
     seed: int = 20261123,
+    track: Sequence[int] | None = None,
+    chunk: int = SENSITIVITY_CHUNK,
 ) -> Sensitivity:
     """Rank ranges under weights each perturbed by up to ±delta (uniform, multiplicative).
 
-    Reproducible: the same seed gives the same answer. Ties share the better rank in each draw.
+    Reproducible: the same seed gives the same answer, whatever the chunk size. Ties share the
+    better rank in each draw.
+
+    Exact, and bounded in memory: the draws are ranked `chunk` at a time (scores and ranks of
+    chunk × candidates), the top-K counts add up per candidate, and only the ranks of the
+    `track`ed candidates (the ones a page shows; all when None) are kept over every draw
+    (draws × tracked int32) for their exact 5th and 95th percentiles. Untracked candidates get
+    rank 0 in `rank_low` and `rank_high` (a real rank is never 0). With the page's 30 tracked
+    rows, 1,000 draws over 10,000 candidates peak near 20 MB (and 0.5 s) instead of the 325 MB
+    (and 4.7 s) that ranking every draw at once took (bench/solver.py).
     """
     w = check_weights(weights)
     a = np.asarray(alignment, dtype=float).reshape(-1, len(w))
@@ -143,37 +180,44 @@ def sensitivity(
     if n == 0:
         empty = np.array([])
         return Sensitivity(empty, empty, empty)
+    tracked = np.arange(n) if track is None else np.asarray(track, dtype=np.int64)
     rng = np.random.default_rng(seed)
+    # All factors drawn up front (draws × goals, small), so chunking never changes the draws.
     factors = 1.0 + rng.uniform(-delta, delta, size=(draws, len(w)))
-    drawn = w * factors  # (draws, goals)
     # The common factor 100 / (5 Σw) changes no order within a draw, so it is left out. The sum
     # runs goal by goal, element-wise (not through BLAS, whose blocking may add in another order
     # for other rows), so equal alignment rows give bit-identical scores and tie without rounding.
-    # One row per draw, so every sort runs over contiguous memory.
-    # Single precision halves the memory traffic; the ranks it gives are what matters here.
-    drawn32, a32 = drawn.astype(np.float32), a.astype(np.float32)
-    scores = np.zeros((draws, n), dtype=np.float32)
-    for goal in range(len(w)):
-        scores += drawn32[:, goal : goal + 1] * a32[:, goal]
-    # Any sort will do: tied scores get the same rank below, whatever their order.
-    order = np.argsort(-scores, axis=1)
-    sorted_scores = np.take_along_axis(scores, order, axis=1)
-    position = np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), sorted_scores.shape)
-    is_new = np.ones(sorted_scores.shape, dtype=bool)
-    is_new[:, 1:] = sorted_scores[:, 1:] != sorted_scores[:, :-1]
-    ranks_sorted = np.maximum.accumulate(np.where(is_new, position, 0), axis=1)
-    ranks = np.empty_like(ranks_sorted)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
-    # The 5th and 95th percentiles ("nearest" method) by partial sort, per initiative.
-    per_initiative = np.ascontiguousarray(ranks.T)
+    # One row per draw, so every sort runs over contiguous memory. Single precision halves the
+    # memory traffic; the ranks it gives are what matters here.
+    drawn32, a32 = (w * factors).astype(np.float32), a.astype(np.float32)
+    in_top = np.zeros(n, dtype=np.int64)
+    kept = np.empty((len(tracked), draws), dtype=np.int32)
+    for first in range(0, draws, max(1, chunk)):
+        block = drawn32[first : first + max(1, chunk)]
+        scores = np.zeros((len(block), n), dtype=np.float32)
+        for goal in range(len(w)):
+            scores += block[:, goal : goal + 1] * a32[:, goal]
+        ranks = _draw_ranks(scores)
+        in_top += (ranks <= top_k).sum(axis=0)
+        kept[:, first : first + len(block)] = ranks[:, tracked].T
+    # The 5th and 95th percentiles ("nearest" method) by partial sort, per tracked initiative.
     k_low, k_high = round(0.05 * (draws - 1)), round(0.95 * (draws - 1))
-    parted = np.partition(per_initiative, (k_low, k_high), axis=1)
-    low, high = parted[:, k_low], parted[:, k_high]
-    return Sensitivity(low.astype(int), high.astype(int), (ranks <= top_k).mean(axis=0))
+    parted = np.partition(kept, (k_low, k_high), axis=1)
+    low, high = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    low[tracked], high[tracked] = parted[:, k_low], parted[:, k_high]
+    return Sensitivity(low, high, in_top / draws)
 
 
 class BudgetError(ValueError):
     """The must-do initiatives alone cost more than the budget."""
+
+
+# How a selection was found (Selection.status).
+OPTIMAL = "optimal"  # proven best
+BEST_FOUND = "best_found"  # the solver's best set when its time ran out, with a proven bound
+# The solver found no set (or none better) in time: the set taken by score per krona, bounded.
+GREEDY_FALLBACK = "greedy_fallback"
+RANK_ORDER = "rank_order"  # taken in rank order until the money ran out (select_greedy)
 
 
 @dataclass(frozen=True)
@@ -181,51 +225,302 @@ class Selection:
     chosen: np.ndarray  # boolean mask over the candidates
     total_score: float
     total_cost: int
+    status: str = OPTIMAL
+    # A proven upper bound on the best summed score within the budget: the optimum lies between
+    # total_score and bound. None for the rank-order set, which proves nothing.
+    bound: float | None = None
+    seconds: float = 0.0  # time spent choosing
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+    @property
+    def gap(self) -> float:
+        """At most this share below the optimum: (bound − found) / bound, 0 when optimal.
+
+        Since optimum ≤ bound, (optimum − found) / optimum ≤ (bound − found) / bound.
+        """
+        if self.optimal or self.bound is None or self.bound <= 0:
+            return 0.0
+        return max(0.0, (self.bound - self.total_score) / self.bound)
+
+    @property
+    def gap_percent(self) -> float:
+        """The gap in per cent, rounded up to two decimals: never shown smaller than it is."""
+        return math.ceil(self.gap * 10_000 - 1e-9) / 100
+
+    def record(self) -> dict:
+        """How the set was found, as plain values for a saved decision."""
+        return {
+            "status": self.status,
+            "score": round(self.total_score, 6),
+            "bound": None if self.bound is None else round(self.bound, 6),
+            "gap": round(self.gap, 8),
+            "gap_percent": self.gap_percent,
+            "seconds": round(self.seconds, 3),
+        }
 
 
-def _selection(mask: np.ndarray, scores: np.ndarray, costs: np.ndarray) -> Selection:
-    return Selection(mask, float(scores[mask].sum()), int(costs[mask].sum()))
+def _selection(mask: np.ndarray, scores: np.ndarray, costs: np.ndarray, **how) -> Selection:
+    return Selection(mask, float(scores[mask].sum()), int(costs[mask].sum()), **how)
+
+
+@dataclass(frozen=True)
+class _Reduced:
+    """A knapsack cut down to its core by the Lagrangian (Dembo–Hammer) reduction."""
+
+    fixed_in: np.ndarray  # positions of the items every optimal set takes
+    core: np.ndarray  # positions the reduction could not decide
+    incumbent: np.ndarray  # positions of a feasible set (greedy by score per krona)
+    bound: float  # the LP (Dantzig) upper bound on the best score
+
+
+def _by_ratio(s: np.ndarray, c: np.ndarray, room: int) -> tuple[np.ndarray, int, np.ndarray]:
+    """Items by score per krona (ties by position), how many fit in a row, their running cost."""
+    order = np.lexsort((np.arange(len(s)), -(s / c)))
+    filled = np.cumsum(c[order])
+    return order, int(np.searchsorted(filled, room, side="right")), filled
+
+
+def _lp_bound(s: np.ndarray, c: np.ndarray, room: int) -> float:
+    """Dantzig's bound: the whole items in ratio order, then the fitting part of the next."""
+    order, fits, filled = _by_ratio(s, c, room)
+    if fits == len(s):
+        return float(s.sum())
+    left = room - (int(filled[fits - 1]) if fits else 0)
+    return float(s[order[:fits]].sum()) + float(s[order[fits]]) * left / float(c[order[fits]])
+
+
+def _reduce(s: np.ndarray, c: np.ndarray, room: int) -> _Reduced:
+    """Fix the items whose choice the LP bound already decides; the solver gets the rest.
+
+    Sorted by score per krona, the items that fit in a row form the LP optimum up to the
+    critical item, whose ratio λ prices the money. For any set, the score is at most
+    L = λ·room + Σ max(0, s_j − λ·c_j); choosing item j against its LP side costs at least
+    |s_j − λ·c_j|. When L − |s_j − λ·c_j| falls below a set already found, no optimal set
+    chooses j that way, so j is fixed. On the synthetic portfolio 80–99 % of the items are
+    fixed, and what is left (a core of some hundreds) goes to an exact table or the solver,
+    which on the whole problem spent 20 s in its presolve alone. All items here have a positive
+    score and a positive cost that fits the room.
+    """
+    positions = np.arange(len(s))
+    order, fits, filled = _by_ratio(s, c, room)
+    if fits == len(s):
+        return _Reduced(positions, positions[:0], positions, float(s.sum()))
+    ratio = s[order[fits]] / c[order[fits]]
+    reduced = s - ratio * c
+    bound = ratio * room + float(np.maximum(reduced, 0).sum())
+    # The incumbent: the LP's whole items, then whatever else still fits, in ratio order.
+    take = np.zeros(len(s), dtype=bool)
+    take[order[:fits]] = True
+    left = room - (int(filled[fits - 1]) if fits else 0)
+    for j in order[fits:]:
+        if c[j] <= left:
+            take[j] = True
+            left -= int(c[j])
+    found = float(s[take].sum())
+    margin = 1e-9 * max(1.0, bound)  # floating-point sums: fix only with room to spare
+    decided = bound - np.abs(reduced) < found - margin
+    return _Reduced(
+        positions[decided & (reduced > 0)], positions[~decided], np.flatnonzero(take), bound
+    )
+
+
+DP_CELLS = 40_000_000  # the exact table's size limit: 40 MB of flags and well under a second
+
+
+def score_unit(weights: Sequence[float], decimals: int = 3) -> float:
+    """Strategic scores are whole multiples of this when the weights have `decimals` decimals.
+
+    S = 100 · Σ w·a / (5 · Σ w) with whole scores a, so S · Σw · 10^d / 20 = Σ (w · 10^d)·a is
+    whole. The budget selection uses it for an exact table instead of branch and bound; it
+    checks the multiples itself, so a wrong unit costs only speed.
+    """
+    total = float(check_weights(weights).sum())
+    return 20.0 / (total * 10**decimals)
+
+
+def _whole_profits(s: np.ndarray, unit: float | None) -> np.ndarray | None:
+    """The scores as whole multiples of `unit` (divided by their common divisor), or None."""
+    if not unit or unit <= 0 or not len(s):
+        return None
+    q = s / unit
+    whole = np.round(q)
+    if np.abs(q - whole).max() > 1e-6 or whole.max() > 2**52 or (whole <= 0).any():
+        return None
+    whole = whole.astype(np.int64)
+    return whole // np.gcd.reduce(whole)
+
+
+def _knapsack_table(
+    s: np.ndarray, c: np.ndarray, room: int, unit: float | None
+) -> np.ndarray | None:
+    """The exact 0/1 knapsack by a dynamic-programming table: positions taken, or None.
+
+    Two tables can do it: over the costs in steps of their greatest common divisor (budgets are
+    usually round sums, so 10,000 SEK steps are common), or over whole profits when the scores
+    are whole multiples of `unit`. The smaller is used; None when both would pass DP_CELLS
+    (then the mixed-integer solver takes it).
+    """
+    step = int(np.gcd.reduce(c))
+    by_cost = len(c) * (room // step + 1)
+    profits = _whole_profits(s, unit)
+    by_profit = math.inf
+    if profits is not None:
+        by_profit = len(c) * (math.floor(_lp_bound(profits.astype(float), c, room) + 1e-6) + 1)
+    if min(by_cost, by_profit) > DP_CELLS:
+        return None
+    if by_cost <= by_profit:
+        return _table_by_cost(s, c // step, room // step)
+    return _table_by_profit(profits, c, room)
+
+
+def _table_by_cost(s: np.ndarray, w: np.ndarray, capacity: int) -> np.ndarray:
+    """best[W] is the highest summed score within a cost of W steps; `took` remembers which
+    item improved which cell, to read the set back from the last item to the first."""
+    best = np.zeros(capacity + 1)
+    took = np.zeros((len(s), capacity + 1), dtype=bool)
+    for i, (score, weight) in enumerate(zip(s.tolist(), w.tolist(), strict=True)):
+        candidate = best[: capacity + 1 - weight] + score  # a copy: from before this item
+        better = candidate > best[weight:]
+        took[i, weight:] = better
+        best[weight:] = np.where(better, candidate, best[weight:])
+    taken, left = [], capacity
+    for i in range(len(s) - 1, -1, -1):
+        if took[i, left]:
+            taken.append(i)
+            left -= int(w[i])
+    return np.array(sorted(taken), dtype=np.int64)
+
+
+def _table_by_profit(p: np.ndarray, c: np.ndarray, room: int) -> np.ndarray:
+    """least[P] is the least cost that reaches a summed profit of exactly P; profits above the
+    LP bound are never reachable within the room, so the table stops there. Costs stay exact
+    integers."""
+    top = math.floor(_lp_bound(p.astype(float), c, room) + 1e-6)
+    never = np.iinfo(np.int64).max // 2
+    least = np.full(top + 1, never, dtype=np.int64)
+    least[0] = 0
+    took = np.zeros((len(p), top + 1), dtype=bool)
+    reach = 0
+    for i, (profit, cost) in enumerate(zip(p.tolist(), c.tolist(), strict=True)):
+        high = min(reach + profit, top)
+        if high < profit:
+            continue
+        candidate = least[: high - profit + 1] + cost  # a copy: from before this item
+        better = candidate < least[profit : high + 1]
+        took[i, profit : high + 1] = better
+        least[profit : high + 1] = np.where(better, candidate, least[profit : high + 1])
+        reach = high
+    best = int(np.flatnonzero(least <= room).max())
+    taken = []
+    for i in range(len(p) - 1, -1, -1):
+        if best and took[i, best]:
+            taken.append(i)
+            best -= int(p[i])
+    return np.array(sorted(taken), dtype=np.int64)
+
+
+def _solve_core(
+    s: np.ndarray, c: np.ndarray, room: int, seconds: float | None
+) -> tuple[np.ndarray | None, float, bool]:
+    """The 0/1 knapsack on the core by HiGHS: (positions taken or None, upper bound, proven).
+
+    Presolve is off: on a single knapsack row HiGHS's presolve spent ~20 s at 10,000 items and
+    found nothing the reduction had not. No gap is allowed, so "proven" means the optimum.
+    """
+    options: dict = {"mip_rel_gap": 0.0, "presolve": False}
+    if seconds is not None:
+        options["time_limit"] = max(seconds, 1e-3)
+    result = milp(
+        c=-s,
+        constraints=LinearConstraint(c / room, -np.inf, 1.0),
+        integrality=np.ones(len(s)),
+        bounds=Bounds(0, 1),
+        options=options,
+    )
+    dual = getattr(result, "mip_dual_bound", None)
+    bound = -float(dual) if dual is not None and np.isfinite(dual) else math.inf
+    taken = None if result.x is None else np.flatnonzero(np.round(result.x) > 0)
+    if taken is not None and result.status == 0:
+        bound = min(bound, float(s[taken].sum()))
+    return taken, bound, result.status == 0
 
 
 def select_optimal(
-    scores: Sequence[float], costs: Sequence[int], budget: int, must: Sequence[bool] | None = None
+    scores: Sequence[float],
+    costs: Sequence[int],
+    budget: int,
+    must: Sequence[bool] | None = None,
+    *,
+    time_limit: float | None = None,
+    unit: float | None = None,
 ) -> Selection:
     """The set with the highest summed score whose summed cost is within the budget.
 
-    Must-do initiatives are always in. An exact 0/1 knapsack solved as a mixed-integer programme
-    (HiGHS through scipy, with no optimality gap allowed), checked in exact integer arithmetic.
+    Must-do initiatives are always in. An exact 0/1 knapsack: reduced by the LP bound
+    (`_reduce`); the undecided core then solved exactly by a table (`_knapsack_table`: over the
+    costs in steps of their common divisor, or over whole profits when the scores are whole
+    multiples of `unit`, see `score_unit`) when one is small enough, else as a mixed-integer
+    programme (HiGHS through scipy, with no optimality gap allowed); the result checked in exact
+    integer arithmetic.
+
+    With a `time_limit` (seconds, the whole selection) the answer says what it is, never a
+    silent guess: `OPTIMAL` when proven; else `BEST_FOUND`, the best set the solver found, or
+    `GREEDY_FALLBACK` when it found none in time (the set by score per krona). Either carries a
+    proven upper bound, so the page can say how far below the optimum it may be at most.
     """
+    start = time.perf_counter()
     s = np.asarray(scores, dtype=float)
     c = np.asarray(costs, dtype=np.int64)
     forced = np.zeros(len(s), dtype=bool) if must is None else np.asarray(must, dtype=bool)
     forced_cost = int(c[forced].sum())
     if forced_cost > budget:
         raise BudgetError(forced_cost)
-    free = ~forced & (c <= budget - forced_cost)
-    mask = forced.copy()
-    if free.any():
-        # Free items that cost nothing are always worth taking; the rest go to the solver.
-        zero = free & (c == 0)
-        mask |= zero
-        open_items = np.flatnonzero(free & ~zero)
-        if len(open_items):
-            room = budget - forced_cost
-            result = milp(
-                c=-s[open_items],
-                constraints=LinearConstraint(c[open_items] / room, -np.inf, 1.0),
-                integrality=np.ones(len(open_items)),
-                bounds=Bounds(0, 1),
-                options={"mip_rel_gap": 0.0, "presolve": True},
-            )
-            if result.x is not None:
-                picked = open_items[np.round(result.x).astype(bool)]
-                # Guard the solver's tolerances with exact integers: drop the worst-ratio item
-                # until the set fits (never needed in practice, but never over budget).
-                while int(c[picked].sum()) > room:
-                    worst = np.argmin(s[picked] / np.maximum(c[picked], 1))
-                    picked = np.delete(picked, worst)
-                mask[picked] = True
-    return _selection(mask, s, c)
+    room = budget - forced_cost
+    # Items that cost nothing are always worth taking; items that score nothing (or cannot fit)
+    # never add anything. The rest are the open choice.
+    mask = forced | (c == 0)
+    base = float(s[mask].sum())
+    open_items = np.flatnonzero(~mask & (c <= room) & (s > 0))
+    if not len(open_items):
+        return _selection(mask, s, c, bound=base, seconds=time.perf_counter() - start)
+    os_, oc = s[open_items], c[open_items]
+    reduced = _reduce(os_, oc, room)
+    picked, bound, status = reduced.incumbent, reduced.bound, GREEDY_FALLBACK
+    core = reduced.core
+    core_room = room - int(oc[reduced.fixed_in].sum())
+    core = core[oc[core] <= core_room]
+    left = None if time_limit is None else time_limit - (time.perf_counter() - start)
+    if not len(core):
+        picked, bound, status = reduced.fixed_in, float(os_[reduced.fixed_in].sum()), OPTIMAL
+    elif left is not None and left <= 0:
+        pass  # the time ran out: the incumbent, flagged, with the LP bound
+    elif (table := _knapsack_table(os_[core], oc[core], core_room, unit)) is not None:
+        picked, status = np.concatenate([reduced.fixed_in, core[table]]), OPTIMAL
+        bound = float(os_[picked].sum())
+    else:
+        taken, core_bound, proven = _solve_core(os_[core], oc[core], core_room, left)
+        fixed_score = float(os_[reduced.fixed_in].sum())
+        bound = min(bound, fixed_score + core_bound)
+        if taken is not None:
+            solver_set = np.concatenate([reduced.fixed_in, core[taken]])
+            if proven or os_[solver_set].sum() >= os_[picked].sum():
+                picked, status = solver_set, OPTIMAL if proven else BEST_FOUND
+    # Guard the solver's tolerances with exact integers: drop the worst-ratio item until the set
+    # fits (never needed in practice, but never over budget).
+    while int(oc[picked].sum()) > room:
+        picked = np.delete(picked, np.argmin(os_[picked] / oc[picked]))
+        status = BEST_FOUND if status == OPTIMAL else status
+    mask[open_items[picked]] = True
+    found = float(s[mask].sum())
+    bound = max(base + bound, found)
+    if status != OPTIMAL and bound - found <= 1e-9 * max(1.0, bound):
+        status = OPTIMAL  # the bound met the set found: proven after all
+    if status == OPTIMAL:
+        bound = found  # not a rounding error above or below it
+    return _selection(mask, s, c, status=status, bound=bound, seconds=time.perf_counter() - start)
 
 
 def select_greedy(
@@ -248,7 +543,44 @@ def select_greedy(
             break
         mask[i] = True
         spent += int(c[i])
-    return _selection(mask, s, c)
+    return _selection(mask, s, c, status=RANK_ORDER)
+
+
+def frontier_budgets(costs: Sequence[int], must: Sequence[bool] | None, points: int) -> list[int]:
+    """Evenly spaced budgets from the must-dos alone to everything (at most `points`)."""
+    c = np.asarray(costs, dtype=np.int64)
+    forced = np.zeros(len(c), dtype=bool) if must is None else np.asarray(must, dtype=bool)
+    low, high = int(c[forced].sum()), int(c.sum())
+    if high <= low:
+        return [low]
+    return [int(b) for b in np.unique(np.linspace(low, high, points).round().astype(np.int64))]
+
+
+def frontier_points(
+    scores: Sequence[float],
+    costs: Sequence[int],
+    must: Sequence[bool] | None = None,
+    points: int = 20,
+    *,
+    time_limit: float | None = None,
+    unit: float | None = None,
+) -> list[tuple[int, Selection]]:
+    """(budget, selection) at evenly spaced budgets from the must-dos to everything.
+
+    At most `points` solves, all within `time_limit` seconds together: each gets an equal share
+    of what is left, so a quick one leaves more to the next. Each selection says whether it is
+    proven optimal.
+    """
+    budgets = frontier_budgets(costs, must, points)
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    result = []
+    for done, budget in enumerate(budgets):
+        share = None
+        if deadline is not None:
+            share = max(0.0, deadline - time.perf_counter()) / (len(budgets) - done)
+        found = select_optimal(scores, costs, budget, must, time_limit=share, unit=unit)
+        result.append((budget, found))
+    return result
 
 
 def efficient_frontier(
@@ -256,12 +588,13 @@ def efficient_frontier(
     costs: Sequence[int],
     must: Sequence[bool] | None = None,
     points: int = 20,
+    *,
+    time_limit: float | None = None,
+    unit: float | None = None,
 ) -> list[tuple[int, float]]:
-    """(budget, best achievable score) at evenly spaced budgets from the must-dos to everything."""
-    c = np.asarray(costs, dtype=np.int64)
-    forced = np.zeros(len(c), dtype=bool) if must is None else np.asarray(must, dtype=bool)
-    low, high = int(c[forced].sum()), int(c.sum())
-    if high <= low:
-        return [(low, float(np.asarray(scores, dtype=float).sum()))]
-    levels = np.unique(np.linspace(low, high, points).round().astype(np.int64))
-    return [(int(b), select_optimal(scores, costs, int(b), must).total_score) for b in levels]
+    """(budget, best achievable score) at evenly spaced budgets from the must-dos to everything.
+
+    The score is the best found (`frontier_points` tells whether each is proven optimal).
+    """
+    found = frontier_points(scores, costs, must, points, time_limit=time_limit, unit=unit)
+    return [(budget, selection.total_score) for budget, selection in found]

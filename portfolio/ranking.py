@@ -17,6 +17,7 @@ import numpy as np
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Sum
 
+from benefits import calibration
 from benefits.models import Benefit, hourly_rate
 from initiatives.models import Stage
 from portfolio import prioritisation
@@ -44,6 +45,7 @@ class Candidates:
         row = {name: self.columns[name][index] for name in FIELDS}
         row["stage_label"] = str(Stage(row["stage"]).label)
         row["expected_sek"] = None
+        row["calibrated_sek"] = None
         return row
 
     @property
@@ -73,8 +75,12 @@ def load_candidates(initiatives, goals: list[CouncilGoal]) -> Candidates:
         empty = {name: [] for name in FIELDS}
         return Candidates(goals, empty, np.zeros((0, len(goals))), np.zeros(0, dtype=np.int64))
     digest = hashlib.sha256(repr((sql, params, goal_ids)).encode()).hexdigest()
+    # The candidates read the initiatives (with their departments) and the goal scores only: a
+    # new measurement or progress update leaves them cached.
     columns, alignment, tie_keys = cached(
-        f"candidates:{digest}", lambda: _fetch(initiatives, goal_ids)
+        f"candidates:{digest}",
+        lambda: _fetch(initiatives, goal_ids),
+        areas=("initiatives", "goals"),
     )
     return Candidates(goals, columns, alignment, tie_keys)
 
@@ -109,21 +115,33 @@ def _positions(keys: Sequence[int], values: np.ndarray) -> tuple[np.ndarray, np.
     return positions, keys[positions] == values
 
 
-def fill_expected_sek(items: Sequence[RankedRow | dict]) -> None:
-    """Set `expected_sek` on the given ranked rows (or candidate dicts), in one aggregate query."""
+def fill_expected_sek(items: Sequence[RankedRow | dict], *, calibrate: bool = False) -> None:
+    """Set `expected_sek` on the given ranked rows (or candidate dicts), in one aggregate query.
+
+    With `calibrate`, also `calibrated_sek`: what history suggests the promise is worth
+    (benefits.calibration), two queries more. It is shown beside the promise and used for
+    nothing else: scores, ranks and the budget's selection never read it.
+    """
     if not items:
         return
     rows = [item.row if isinstance(item, RankedRow) else item for item in items]
+    rate = hourly_rate()
+    benefits = Benefit.objects.filter(initiative_id__in=[row["id"] for row in rows]).with_figures(
+        rate=rate
+    )
     totals = dict(
-        Benefit.objects.filter(initiative_id__in=[row["id"] for row in rows])
-        .with_figures(rate=hourly_rate())
-        .order_by()
+        benefits.order_by()
         .values("initiative")
         .annotate(total=Sum("expected_sek"))
         .values_list("initiative", "total")
     )
     for row in rows:
         row["expected_sek"] = totals.get(row["id"])
+    if calibrate:
+        factors = calibration.calibration_factors(rate=rate)
+        calibrated = calibration.calibrated_by_initiative(benefits, factors)
+        for row in rows:
+            row["calibrated_sek"] = calibrated.get(row["id"])
 
 
 @dataclass

@@ -230,11 +230,53 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The dashboard and the ranking's candidate matrix are cached per process, keyed on a data version
-# kept in the database (portfolio/cache.py), so every app server drops them as soon as anything
-# changes. 0 turns it off.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The dashboard and the ranking's candidate matrix are cached, keyed on the versions of the data
+# areas they read, kept in the database (portfolio/cache.py): every app server stops reading an
+# entry as soon as its data changes. FIGURES_CACHE_SECONDS=0 turns it off.
+LOCAL_CACHE_MAX_ENTRIES = 50
+
+
+def cache_settings(redis_url: str = "", key_prefix: str = "portfolio") -> dict:
+    """CACHES for the environment: Redis when a URL is given, else a bounded per-process cache.
+
+    Production runs several stateless app servers (DESIGN.md): with Redis they share one copy of
+    each entry, computed once, instead of one per worker; the key prefix keeps apart several
+    installations (or test runs) on one Redis. Without Redis (one machine, development) each
+    process keeps at most LOCAL_CACHE_MAX_ENTRIES entries: the dashboard bodies and candidate
+    matrices of the filters in use, in two languages, fit with room to spare, while entries
+    orphaned by a write (never read again) are the least recently used and go first, a third at
+    a time (CULL_FREQUENCY 3), instead of piling up to Django's default of 300, which at 100,000
+    initiatives (14 MB a candidate matrix) let a worker grow by half a gigabyte.
+    """
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": key_prefix,
+                # A Redis that is down or stuck costs a request two seconds at most, after which
+                # the figures are computed as if nothing were cached (portfolio/cache.py).
+                "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": LOCAL_CACHE_MAX_ENTRIES, "CULL_FREQUENCY": 3},
+        }
+    }
+
+
+CACHES = cache_settings(
+    os.environ.get("REDIS_URL", "").strip(),
+    os.environ.get("CACHE_KEY_PREFIX", "").strip() or "portfolio",
+)
 FIGURES_CACHE_SECONDS = env_int("FIGURES_CACHE_SECONDS", 600)
+# When a read finds the dashboard's sums stale (portfolio.figures), enqueue their rebuild.
+FIGURES_REBUILD_ON_READ = True
+# How long the budget selection's solver may search before it answers with the best set found
+# and its proven gap (portfolio.prioritisation.select_optimal).
+BUDGET_SOLVER_SECONDS = env_int("BUDGET_SOLVER_SECONDS", 5)
 
 # How long without a progress update before an initiative is overdue on the check-in page.
 PROGRESS_UPDATE_OVERDUE_DAYS = 30

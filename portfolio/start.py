@@ -60,10 +60,12 @@ def overdue_initiatives(user, today: dt.date) -> list[Initiative]:
 
 
 def benefits_due(user, today: dt.date) -> list[Benefit]:
-    """The check-in's benefits due a measurement, the most overdue first."""
-    editable = permissions.editable_by(user).open()
+    """The check-in's benefits due a measurement, the most overdue first: also those of closed
+    initiatives still followed up after the project."""
+    editable = permissions.editable_by(user)
     return list(
         Benefit.objects.filter(initiative__in=editable)
+        .followed_up()
         .with_figures(rate=hourly_rate(), today=today)
         .filter(measurement_due=True)
         .select_related("initiative")

@@ -505,6 +505,9 @@ def seed_synthetic(
             batch_size,
         )
     bump_data_version()  # bulk inserts send no signals
+    from portfolio import figures
+
+    figures.rebuild()  # the dashboard's sums, kept current on write from here on
     return {
         "initiatives": len(initiatives),
         "progress_updates": len(updates),

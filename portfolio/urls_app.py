@@ -22,6 +22,7 @@ urlpatterns = [
     path("import/templates/<str:kind>.xlsx", transfer.import_template, name="import_template"),
     path("import/<int:pk>/", transfer.import_preview, name="import_preview"),
     path("import/<int:pk>/apply/", transfer.import_apply, name="import_apply"),
+    path("import/<int:pk>/status/", transfer.import_status, name="import_status"),
     path("setup/", setup.setup_start, name="setup"),
     path("setup/waiting/", setup.setup_pending, name="setup_pending"),
     path("setup/organisation/", setup.setup_name, name="setup_name"),

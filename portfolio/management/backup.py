@@ -334,3 +334,5 @@ def _new_data_version() -> None:
     from portfolio.cache import bump_data_version
 
     bump_data_version()
+    # The dashboard's sums (portfolio.figures) come back with the data they were kept from, and
+    # with the day they hold for: a restore on a later day finds them stale and rebuilds them.

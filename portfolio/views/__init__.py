@@ -18,6 +18,13 @@ LANDING = {
 def home(request: HttpRequest) -> HttpResponse:
     # A user without a role (a first single sign-on login) is told whom to ask, not shown a 403.
     if not permissions.can_view(request.user):
+        # A line manager who owns benefits works on them without any role.
+        if (
+            request.user.owned_benefits.followed_up()
+            .filter(initiative__archived_at__isnull=True)
+            .exists()
+        ):
+            return redirect("benefits:mine")
         context = {"contacts": users.office_contacts()}
         return render(request, "organisation/no_role.html", context)
     # Each role starts where its work is.

@@ -27,14 +27,20 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form = DashboardFilterForm(request.GET or None)
     filters = form.values()
+    # The calibrated figures only on request; their link to the calibration page only for whom
+    # may open it.
+    calibrated = form.show_calibrated()
+    link = calibrated and permissions.can_see_calibration(request.user)
     # Every role reads the same portfolio here (visible_to(...).active()), so one cache entry
-    # serves them all; what it shows depends on the filter, the language and today's date. The
-    # rendered figures are cached, not only the numbers: their tables are most of the work.
+    # serves them all; what it shows depends on the filter, the calibrated toggle (and the link),
+    # the language and today's date. The rendered figures are cached, not only the numbers: their
+    # tables are most of the work.
     key = ":".join(
         [
             "dashboard",
             str(getattr(filters["department"], "pk", "")),
             str(getattr(filters["goal"], "pk", "")),
+            "calibrated-link" if link else "calibrated" if calibrated else "promised",
             translation.get_language(),
             timezone.localdate().isoformat(),
         ]
@@ -43,7 +49,11 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         key,
         lambda: render_to_string(
             "portfolio/dashboard.html#dashboard-body",
-            {"form": form, **dashboard_figures(request, filters)},
+            {
+                "form": form,
+                "calibration_link": link,
+                **dashboard_figures(request, filters, calibrated=calibrated),
+            },
             request,
         ),
     )
@@ -52,30 +62,37 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     return render(request, "portfolio/dashboard.html", {"form": form, "body": body})
 
 
-def dashboard_figures(request: HttpRequest, filters: dict) -> dict:
-    """Everything the dashboard shows, computed in the database: about twenty queries."""
+def dashboard_figures(request: HttpRequest, filters: dict, *, calibrated: bool = False) -> dict:
+    """Everything the dashboard shows, computed in the database: about twenty queries, two more
+    with the calibrated figures."""
     initiatives = dashboard.filter_initiatives(
         permissions.visible_to(request.user).active(), **filters
     )
     rate = hourly_rate()
     benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
     goals = list(CouncilGoal.objects.active())
-    head = dashboard.headline(initiatives, benefits)
-    departments = dashboard.by_department(benefits)
-    by_goal = dashboard.by_goal(benefits, initiatives, goals, _("No goal scored"))
-    timeline = dashboard.over_time(benefits, rate)
+    found = dashboard.figures_for(
+        initiatives, benefits, goals, **filters, rate=rate, unassigned=_("No goal scored")
+    )
+    head, after, departments = found["head"], found["after"], found["departments"]
+    by_goal, timeline, behind = found["by_goal"], found["timeline"], found["behind"]
+    calibrated_head = (
+        dashboard.calibrated_headline(benefits, head.expected_sek, rate) if calibrated else None
+    )
     bubbles = dashboard.score_vs_value(initiatives, goals)
     stage_labels = {value: str(label) for value, label in Stage.choices}
     now = next((p for p in reversed(timeline) if p["realised"] is not None), None)
     return {
         "head": head,
+        "after": after,
+        "calibrated": calibrated_head,
         "departments": departments,
         "by_goal": by_goal,
         "timeline": timeline,
         "timeline_now": now,
         "top_goal": max(by_goal, key=lambda row: row["expected"], default=None),
         "bubbles": sorted(bubbles, key=lambda row: -row["score"]),
-        "behind": dashboard.most_behind(benefits),
+        "behind": behind,
         "decisions": dashboard.latest_decisions(initiatives),
         "pilots": dashboard.pilots_waiting(initiatives),
         "charts": {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from benefits.calibration import MIN_CASES
 from organisation import permissions
 from organisation.numbers import format_number
 from organisation.permissions import require
@@ -26,9 +28,21 @@ RANKING_OPTIONAL_COLUMNS = [
     ("stage", _lazy("Stage")),
     ("goals", _lazy("Score on each goal")),
     ("per_million", _lazy("Score per MSEK")),
+    # What history suggests the promise is worth (benefits.calibration): two queries more, so
+    # loaded only when chosen.
+    ("calibrated", _lazy("Calibrated expected SEK/year")),
 ]
 FRONTIER_POINTS = 12
 SENSITIVITY_SHOWN = 30
+# More candidates than this and the sensitivity asks for a narrower filter: its time grows with
+# draws × candidates (about 1 s for 2,000 draws × 10,000 candidates, bench/solver.py).
+SENSITIVITY_MAX_CANDIDATES = 20_000
+
+
+def solver_seconds() -> float:
+    """The time one budget selection (or the whole frontier) may take before it answers with
+    the best set found and its proven gap: settings.BUDGET_SOLVER_SECONDS, default 5."""
+    return float(getattr(settings, "BUDGET_SOLVER_SECONDS", 5))
 
 
 def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
@@ -44,17 +58,24 @@ def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
     return form, load_candidates(initiatives, goals)
 
 
-def budget_result(candidates: Candidates, ranking, budget: int | None) -> dict | None:
-    """The exact optimum beside the greedy rank-order set, and the frontier, for a budget.
+def budget_result(
+    candidates: Candidates, ranking, budget: int | None, weights: list[float] | None = None
+) -> dict | None:
+    """The best set within the budget beside the greedy rank-order set.
 
-    Works on the index arrays; rows are built only for the initiatives either set takes.
+    The best set is the proven optimum, or, when the solver's time ran out, the best set found
+    with how far below the optimum it may be at most (`Selection.status`, `.gap`). Works on the
+    index arrays; rows are built only for the initiatives either set takes.
     """
     if budget is None or not len(candidates):
         return None
     scores, order = ranking.scores, ranking.order
     costs, must = candidates.costs, candidates.must
+    unit = prioritisation.score_unit(weights) if weights else None
     try:
-        optimal = prioritisation.select_optimal(scores, costs, budget, must)
+        optimal = prioritisation.select_optimal(
+            scores, costs, budget, must, time_limit=solver_seconds(), unit=unit
+        )
     except prioritisation.BudgetError as error:
         return {"error": error.args[0], "budget": budget}
     greedy = prioritisation.select_greedy(order, costs, budget, must, scores=scores)
@@ -79,14 +100,18 @@ def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None
     form, candidates = _candidates(request, params)
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
     page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(params.get("page"))
-    fill_expected_sek(page.object_list)
-    budget = budget_result(candidates, ranking, form.budget_value())
+    columns = ColumnChoiceForm(params, choices=RANKING_OPTIONAL_COLUMNS)
+    fill_expected_sek(page.object_list, calibrate="calibrated" in columns.chosen)
+    budget = budget_result(candidates, ranking, form.budget_value(), form.weights())
     return {
         "form": form,
         "goals": candidates.goals,
         "page": page,
         "budget": budget,
-        "columns": ColumnChoiceForm(params, choices=RANKING_OPTIONAL_COLUMNS),
+        "columns": columns,
+        "can_see_calibration": permissions.can_see_calibration(request.user),
+        "min_cases": MIN_CASES,
+        "solver_seconds": solver_seconds(),
         "selected": {
             item["ranked"].row["ref"] for item in (budget or {}).get("rows", ()) if item["optimal"]
         },
@@ -111,17 +136,35 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def frontier_page(request: HttpRequest) -> HttpResponse:
-    """The efficient frontier: one exact selection per budget level, so loaded on its own."""
+    """The efficient frontier: a selection per budget level, so loaded only when asked for.
+
+    At most FRONTIER_POINTS solves, all within solver_seconds() together; each point says
+    whether it is the proven optimum or the best found in its share of the time.
+    """
     require(permissions.can_view(request.user))
     form, candidates = _candidates(request, request.GET)
-    frontier, chart = [], None
+    frontier, points, chart = [], [], None
     if len(candidates) and candidates.goals:
-        scores = prioritisation.strategic_scores(candidates.alignment, form.weights())
-        frontier = prioritisation.efficient_frontier(
-            scores, candidates.costs, candidates.must, points=FRONTIER_POINTS
+        weights = form.weights()
+        scores = prioritisation.strategic_scores(candidates.alignment, weights)
+        points = prioritisation.frontier_points(
+            scores,
+            candidates.costs,
+            candidates.must,
+            points=FRONTIER_POINTS,
+            time_limit=solver_seconds(),
+            unit=prioritisation.score_unit(weights),
         )
+        frontier = [(amount, found.total_score) for amount, found in points]
         chart = charts.frontier_chart(frontier, form.budget_value())
-    context = {"frontier": frontier, "chart": chart, "query": request.GET.urlencode()}
+    context = {
+        "frontier": frontier,
+        "points": points,
+        "all_optimal": all(found.optimal for _amount, found in points),
+        "seconds": solver_seconds(),
+        "chart": chart,
+        "query": request.GET.urlencode(),
+    }
     return render(
         request, page_or_fragment(request, "portfolio/frontier.html", "frontier"), context
     )
@@ -130,19 +173,31 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def sensitivity_page(request: HttpRequest) -> HttpResponse:
+    """Rank ranges under perturbed weights, for the first SENSITIVITY_SHOWN of the ranking.
+
+    Bounded: at most SensitivityForm.MAX_DRAWS draws and SENSITIVITY_MAX_CANDIDATES candidates,
+    each refused with a message that keeps what was typed; memory grows with the candidates
+    only (the ranks of the shown rows are the only ones kept over all draws).
+    """
     require(permissions.can_view(request.user))
     form, candidates = _candidates(request, request.GET)
     options = SensitivityForm(request.GET)
+    valid = options.is_valid()
     delta, draws, top_k = options.values()
-    rows, total = [], 0
-    if len(candidates) and candidates.goals:
+    rows, total, too_many = [], len(candidates), len(candidates) > SENSITIVITY_MAX_CANDIDATES
+    if valid and not too_many and len(candidates) and candidates.goals:
         weights = form.weights()
         ranking = ranked(candidates, weights)
+        shown = ranking[:SENSITIVITY_SHOWN]
         result = prioritisation.sensitivity(
-            candidates.alignment, weights, delta=delta, draws=draws, top_k=top_k
+            candidates.alignment,
+            weights,
+            delta=delta,
+            draws=draws,
+            top_k=top_k,
+            track=[row.index for row in shown],
         )
-        total = len(ranking)
-        for row in ranking[:SENSITIVITY_SHOWN]:
+        for row in shown:
             rows.append({
                 "ranked": row,
                 "low": int(result.rank_low[row.index]),
@@ -159,6 +214,9 @@ def sensitivity_page(request: HttpRequest) -> HttpResponse:
         "draws": draws,
         "top_k": top_k,
         "chart": charts.rank_range_chart(rows) if rows else None,
+        "too_many": too_many,
+        "max_candidates": SENSITIVITY_MAX_CANDIDATES,
+        "params": request.GET,
         "query": request.GET.urlencode(),
     }
     return render(
@@ -182,10 +240,11 @@ def decision_save(request: HttpRequest) -> HttpResponse:
     weights = form.weights()
     ranking = ranked(candidates, weights)
     budget = form.budget_value()
-    result = budget_result(candidates, ranking, budget)
-    selection = []
+    result = budget_result(candidates, ranking, budget, weights)
+    selection, found = [], None
     if result and "optimal" in result:
         selection = [item["ranked"].row["ref"] for item in result["rows"] if item["optimal"]]
+        found = result["optimal"]
     decision = Decision.objects.create(
         comment=decision_form.cleaned_data["comment"],
         weights={
@@ -205,12 +264,23 @@ def decision_save(request: HttpRequest) -> HttpResponse:
             for row in ranking
         ],  # fmt: skip
         selection=selection,
+        selection_method=found.record() if found is not None else {},
         registry_number=decision_form.cleaned_data["registry_number"],
         minutes_url=decision_form.cleaned_data["minutes_url"],
         created_by=request.user,
     )
     messages.success(request, _("The decision was saved. It can no longer be changed."))
+    if found is not None and not found.optimal:
+        messages.warning(request, _selection_note(found))
     return redirect(decision)
+
+
+def _selection_note(found: prioritisation.Selection) -> str:
+    """Says that a saved selection is the best found in the time, not the proven optimum."""
+    return _(
+        "The selection is the best set found in %(seconds)s s, not the proven optimum: at most "
+        "%(gap)s %% below it."
+    ) % {"seconds": format_number(round(found.seconds, 1)), "gap": format_number(found.gap_percent)}
 
 
 @require_GET

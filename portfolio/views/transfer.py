@@ -147,28 +147,61 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
+def _import_batch(request: HttpRequest, pk: int, *, rows: bool = False) -> ImportBatch:
+    """The user's own batch; its stored rows only with `rows` (a plan needs them, a poll does
+    not: read again if a plan is made after all)."""
+    require(permissions.can_import(request.user))
+    batches = ImportBatch.objects.select_related("applied_by", "uploaded_by")
+    if not rows:
+        batches = batches.defer("parsed")
+    return get_object_or_404(batches, pk=pk, uploaded_by=request.user)
+
+
+def _import_state(batch: ImportBatch) -> dict:
+    """What the preview shows of the batch: its result, its wait, or its plan and any refusal."""
+    context = {"batch": batch, "plan": None, "refusal": ""}
+    if batch.applied_at or batch.pending:
+        return context
+    if batch.task_state == ImportBatch.TaskState.FAILED:
+        context["refusal"] = batch.get_task_failure_display()
+    context["plan"] = importing.import_plan(batch)
+    return context
+
+
 @require_GET
 @login_required
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    require(permissions.can_import(request.user))
-    batch = get_object_or_404(ImportBatch, pk=pk, uploaded_by=request.user)
-    plan = None if batch.applied_at else importing.import_plan(batch)
-    return render(request, "portfolio/import_preview.html", {"batch": batch, "plan": plan})
+    batch = _import_batch(request, pk, rows=True)
+    return render(request, "portfolio/import_preview.html", _import_state(batch))
+
+
+@require_GET
+@login_required
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview's state alone, which the page polls while the import is queued or running."""
+    batch = _import_batch(request, pk)
+    if not request.htmx:
+        return redirect("portfolio:import_preview", pk=batch.pk)
+    return render(request, "portfolio/import_preview.html#state", _import_state(batch))
 
 
 @require_POST
 @login_required
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    require(permissions.can_import(request.user))
-    batch = get_object_or_404(ImportBatch.objects.defer("parsed"), pk=pk, uploaded_by=request.user)
+    """Queue the apply step (portfolio.tasks); with the immediate backend it has run on return."""
+    batch = _import_batch(request, pk)
     try:
-        importing.import_apply(batch=batch, by=request.user)
+        batch = importing.import_queue(batch=batch, by=request.user)
     except importing.AlreadyApplied as refused:
         # A second click, or another tab: the first apply's result, and nothing written twice.
         context = {"batch": refused.batch, "plan": None, "refusal": str(refused)}
         return render(request, "portfolio/import_preview.html", context, status=409)
-    except importing.PlanHasErrors as refused:
-        context = {"batch": batch, "plan": refused.plan, "refusal": str(refused)}
-        return render(request, "portfolio/import_preview.html", context, status=422)
-    messages.success(request, _("The file was imported."))
+    except importing.AlreadyQueued as refused:
+        context = {"batch": refused.batch, "plan": None, "refusal": str(refused)}
+        return render(request, "portfolio/import_preview.html", context, status=409)
+    if batch.task_state == ImportBatch.TaskState.FAILED:
+        status = 422 if batch.task_failure == ImportBatch.Failure.PLAN else 503
+        return render(request, "portfolio/import_preview.html", _import_state(batch), status=status)
+    if batch.applied_at:
+        messages.success(request, _("The file was imported."))
     return redirect("portfolio:import_preview", pk=batch.pk)

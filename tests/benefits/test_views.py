@@ -86,12 +86,13 @@ def test_a_benefit_owner_records_its_measurements_but_edits_nothing_else(
 ):
     """The matrix's third dimension: as the benefit's owner, any role may record its
     measurements (a line manager in another department, an executive); editing the benefit
-    stays with the initiative's rights. Without a role, owning it gives nothing."""
+    stays with the initiative's rights. Without a role too: a line manager who only follows up
+    the benefits they own records them from "My benefits"."""
     benefit = benefits[department]
     if users[role] is not None:
         benefit.owner = users[role]
         benefit.save()
-    may_measure = {"office", "head", "executive"}
+    may_measure = {"office", "head", "executive", "no_role"}
     may_edit = {"office", "head"} if department == "own" else {"office"}
     client = client_for(users[role])
     prefix = f"m{benefit.pk}"
@@ -103,7 +104,13 @@ def test_a_benefit_owner_records_its_measurements_but_edits_nothing_else(
     assert Measurement.objects.filter(benefit=benefit).exists() == (role in may_measure)
     edit = client.get(reverse("benefits:edit", args=[benefit.pk]))
     assert edit.status_code == expected(role, may_edit, 200)
-    if role in may_measure:
+    if role == "no_role":
+        assert response.url == "/benefits/mine/"
+        assert client.get(benefit.initiative.get_absolute_url()).status_code == 403
+        page = client.get(reverse("benefits:mine"))
+        (item,) = page.context["items"]
+        assert item["benefit"].pk == benefit.pk and item["can_measure"]
+    elif role in may_measure:
         page = client.get(benefit.initiative.get_absolute_url())
         card = next(c for c in page.context["benefit_cards"] if c["benefit"].pk == benefit.pk)
         assert card["can_measure"] and card["can_edit"] == (role in may_edit)

@@ -1,6 +1,8 @@
 """Notifications in a browser: the header's count, the list, marking as read, the settings; axe."""
 
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from notifications import rules
@@ -44,3 +46,31 @@ def test_a_head_sees_the_count_reads_the_list_and_chooses_weekly(page: Page, log
             shown("By e-mail once a week")
         )
     ).to_be_checked()
+
+
+def test_a_head_marks_one_then_all_as_read(page: Page, log_in):
+    department = make_department()
+    head = make_user("department_head", department, username="reading-head")
+    for title in ("Skolskjuts-RPA", "Digital närvaro", "E-arkiv"):
+        make_update(make_initiative(department, title=title, owner=head), head, days_ago=45)
+    rules.collect()
+    log_in(head)
+    page.goto("/notifications/")
+    unread = page.locator("#notification-list li.unread")
+    expect(unread).to_have_count(3)
+
+    unread.first.get_by_role("button", name=shown("Mark as read")).click()
+    expect(unread).to_have_count(2)
+    expect(page.get_by_role("link", name=shown("Notifications"))).to_contain_text("2")
+
+    page.get_by_role("button", name=shown("Mark all as read")).click()
+    with translation.override(settings.LANGUAGE_CODE):
+        marked = translation.ngettext(
+            "%(count)s notification marked as read.", "%(count)s notifications marked as read.", 2
+        ) % {"count": 2}
+    expect(page.locator(".messages")).to_contain_text(marked)
+    expect(unread).to_have_count(0)
+    expect(page.locator("#notification-list li")).to_have_count(3)  # kept, only read
+    expect(page.get_by_role("button", name=shown("Mark all as read"))).to_have_count(0)
+    expect(page.locator("#notification-count")).to_have_count(0)
+    assert not head.notifications.filter(read_at__isnull=True).exists()

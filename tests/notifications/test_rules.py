@@ -63,12 +63,15 @@ def test_inactive_people_and_archived_initiatives_get_nothing(city):
     assert not Notification.objects.filter(initiative=city["pilot"]).exists()
 
 
-@pytest.mark.parametrize("benefit_owner", ["none", "without a role"])
-def test_a_benefit_without_an_owner_who_can_see_it_reminds_the_initiatives_owner(
-    city, benefit_owner
-):
+@pytest.mark.parametrize("benefit_owner", ["none", "inactive"])
+def test_a_benefit_without_an_active_owner_reminds_the_initiatives_owner(city, benefit_owner):
     benefit = city["benefit"]
-    benefit.owner = None if benefit_owner == "none" else make_user()
+    if benefit_owner == "none":
+        benefit.owner = None
+    else:
+        benefit.owner = make_user("department_head")
+        benefit.owner.is_active = False
+        benefit.owner.save()
     benefit.save()
     city["pilot"].owner = city["owner"]
     city["pilot"].save()
@@ -81,20 +84,60 @@ def test_a_benefit_without_an_owner_who_can_see_it_reminds_the_initiatives_owner
     )
 
 
-def test_a_closed_initiatives_benefit_is_followed_for_a_year_after_its_target(city):
-    pilot, benefit = city["pilot"], city["benefit"]
-    pilot.stage = "closed"
-    pilot.save()
-    benefit.target_date = timezone.localdate() - dt.timedelta(days=100)
+def test_a_benefit_owner_without_a_role_is_reminded_with_a_link_to_their_own_list(city):
+    from notifications import items
+
+    line_manager = make_user()  # no role: a line manager who only follows up benefits
+    benefit = city["benefit"]
+    benefit.owner = line_manager
     benefit.save()
     collect()
-    assert Notification.objects.filter(kind=Kind.MEASUREMENT_DUE, benefit=benefit).exists()
-    Notification.objects.all().delete()
-    benefit.target_date = timezone.localdate() - dt.timedelta(days=400)
+    reminder = Notification.objects.get(kind=Kind.MEASUREMENT_DUE, benefit=benefit)
+    assert reminder.recipient == line_manager
+    assert items.path(reminder) == f"/benefits/mine/#benefit-{benefit.pk}"
+
+
+def _close(initiative, outcome="completed"):
+    initiative.stage = "closed"
+    initiative.outcome = outcome
+    initiative.save()
+
+
+def test_a_closed_initiatives_benefits_are_followed_until_their_closing_review(city):
+    pilot, benefit = city["pilot"], city["benefit"]
+    _close(pilot)
+    benefit.target_date = timezone.localdate() - dt.timedelta(days=800)
     benefit.baseline_date = benefit.target_date - dt.timedelta(days=300)
     benefit.save()
     collect()
+    # Long past its target, but not yet reviewed: still followed up, and the hand-over waits.
+    assert Notification.objects.filter(kind=Kind.MEASUREMENT_DUE, benefit=benefit).exists()
+    handover = Notification.objects.filter(kind=Kind.HANDOVER_WAITING, initiative=pilot)
+    assert set(handover.values_list("recipient__username", flat=True)) == {city["head"].username}
+    # Handed over with a follow-up period that is over: the closing review is due, to the owner.
+    Notification.objects.all().delete()
+    benefit.handed_over_at = timezone.now()
+    benefit.follow_up_until = timezone.localdate()
+    benefit.save()
+    collect()
+    assert not Notification.objects.filter(kind=Kind.HANDOVER_WAITING).exists()
+    review = Notification.objects.get(kind=Kind.REVIEW_DUE, benefit=benefit)
+    assert review.recipient == city["benefit_owner"]
     assert not Notification.objects.filter(kind=Kind.MEASUREMENT_DUE, benefit=benefit).exists()
+    # Reviewed: the follow-up has ended, nobody is reminded of it again.
+    Notification.objects.all().delete()
+    benefit.reviewed_at = timezone.now()
+    benefit.review_outcome = "partly"
+    benefit.save()
+    collect()
+    assert not Notification.objects.filter(benefit=benefit).exists()
+
+
+def test_a_stopped_initiatives_benefits_are_not_followed_up(city):
+    _close(city["pilot"], "stopped")
+    collect()
+    assert not Notification.objects.filter(benefit=city["benefit"]).exists()
+    assert not Notification.objects.filter(kind=Kind.HANDOVER_WAITING).exists()
 
 
 def test_the_summary_carries_the_dashboards_figures(city):

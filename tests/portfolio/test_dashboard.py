@@ -173,7 +173,11 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_200_initiatives(
 
     def fill(n):
         for i in range(n):
-            initiative = make_initiative(department, budget=1000 * i, stage="pilot")
+            # Every third closed as completed: "after the project" counts them in the same query.
+            stage = {"stage": "pilot"}
+            if i % 3 == 0:
+                stage = {"stage": "closed", "outcome": "completed"}
+            initiative = make_initiative(department, budget=1000 * i, **stage)
             make_update(initiative, head, health="amber")
             benefit = make_benefit(initiative, valued_at_hourly_rate=i % 2 == 0)
             measure(benefit, TODAY - dt.timedelta(days=i % 90), i, head)
@@ -182,7 +186,9 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_200_initiatives(
     client = client_for(executive)
     fill(5)
     client.get(URL)
-    with django_assert_num_queries(22) as first:
+    # 22, one for "after the project", one for whether the sums kept on write hold (they do
+    # not here: tests/portfolio/test_figures.py reads those)
+    with django_assert_num_queries(24) as first:
         client.get(URL)
     fill(195)
     with django_assert_num_queries(len(first)):

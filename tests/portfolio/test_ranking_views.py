@@ -365,3 +365,111 @@ def test_the_score_forms_run_the_same_queries_for_2_and_8_goals(
     with django_assert_num_queries(count):
         response = client.get(edit_url)
     assert response.text.count("<form") >= 8
+
+
+def test_the_budget_says_the_set_is_optimal(client_for, executive, candidates):
+    response = client_for(executive).get(URL, {"budget": "5000000"})
+    assert response.context["budget"]["optimal"].optimal
+    assert "Optimal: no other set within the budget scores higher." in response.text
+
+
+def test_the_frontier_loads_only_when_asked_for(client_for, executive, candidates, monkeypatch):
+    from portfolio import prioritisation
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the frontier must not run with the budget view")
+
+    monkeypatch.setattr(prioritisation, "frontier_points", refuse)
+    response = client_for(executive).get(URL, {"budget": "5000000"})
+    assert response.status_code == 200
+    frontier = response.text[response.text.index('<div id="frontier"') :]
+    frontier = frontier[: frontier.index("</div>")]
+    assert 'hx-trigger="load"' not in frontier and "hx-get=" in frontier  # on a click
+
+
+def not_proven(monkeypatch, gap_share=0.0123):
+    """Make the view's solver answer as if its time had run out, a gap of gap_share."""
+    from dataclasses import replace
+
+    from portfolio import prioritisation
+
+    real = prioritisation.select_optimal
+
+    def stopped(*args, **kwargs):
+        found = real(*args, **kwargs)
+        bound = found.total_score / (1 - gap_share)
+        return replace(found, status=prioritisation.BEST_FOUND, bound=bound, seconds=5.0)
+
+    monkeypatch.setattr(prioritisation, "select_optimal", stopped)
+
+
+def test_a_set_found_when_the_time_ran_out_says_so_with_its_gap(
+    client_for, executive, candidates, monkeypatch
+):
+    not_proven(monkeypatch)
+    response = client_for(executive).get(URL, {"budget": "5000000"})
+    assert response.context["budget"]["optimal"].status == "best_found"
+    assert "Best found in 5.0 s; at most 1.23 % below the optimum." in response.text
+    assert "Best set found: summed score" in response.text
+    assert "Optimal: no other set" not in response.text
+
+
+def test_saving_a_set_found_when_the_time_ran_out_warns(
+    client_for, office, candidates, monkeypatch
+):
+    not_proven(monkeypatch)
+    response = client_for(office).post(
+        reverse("portfolio:decision_save"), {"comment": "KS 2026-12-01", "budget": "5000000"},
+        follow=True,
+    )  # fmt: skip
+    assert sorted(Decision.objects.get().selection) == ["B", "C"]
+    assert "not the proven optimum: at most 1.23 % below it" in response.text
+
+
+def test_the_frontier_says_which_points_are_not_proven(
+    client_for, executive, candidates, monkeypatch
+):
+    not_proven(monkeypatch)
+    response = client_for(executive).get(reverse("portfolio:frontier"), {"budget": "5000000"})
+    assert not response.context["all_optimal"]
+    assert "at most 1.23 % below the optimum" in response.text
+    assert 'data-testid="frontier-status"' in response.text
+
+
+@pytest.mark.parametrize("fragment", [True, False])
+def test_too_many_draws_are_refused_with_a_message_keeping_what_was_typed(
+    client_for, executive, candidates, monkeypatch, fragment
+):
+    from portfolio import prioritisation
+
+    monkeypatch.setattr(prioritisation, "sensitivity", None)  # must not run
+    headers = {"HX-Request": "true", "HX-Target": "sensitivity"} if fragment else {}
+    response = client_for(executive).get(
+        reverse("portfolio:sensitivity"), {"draws": "5000", "delta": "30"}, headers=headers
+    )
+    assert response.status_code == 200
+    assert "At most 2000 draws" in response.text
+    if fragment:  # the ranking page's own form keeps what was typed; only the result is swapped
+        assert response.text.lstrip().startswith('<div id="sensitivity"')
+    else:
+        assert response.context["rows"] == []
+        assert response.context["options"]["draws"].value() == "5000"
+        assert 'value="5000"' in response.text  # the form on the page keeps it
+
+
+def test_too_many_candidates_are_refused_with_a_message(
+    client_for, executive, candidates, monkeypatch
+):
+    from portfolio.views import ranking
+
+    monkeypatch.setattr(ranking, "SENSITIVITY_MAX_CANDIDATES", 2)
+    response = client_for(executive).get(reverse("portfolio:sensitivity"), {"draws": "100"})
+    assert response.context["rows"] == []
+    assert "takes at most 2 candidates; this filter has 3" in response.text
+
+
+def test_sensitivity_ranks_only_the_rows_it_shows(client_for, executive, candidates):
+    response = client_for(executive).get(reverse("portfolio:sensitivity"), {"draws": "100"})
+    rows = response.context["rows"]
+    assert [row["ranked"].row["ref"] for row in rows] == ["A", "C", "B"]
+    assert all(1 <= row["low"] <= row["high"] <= 3 for row in rows)

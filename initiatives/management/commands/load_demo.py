@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from initiatives.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from initiatives.demo import DEMO_PASSWORD, DEMO_USERS, LINE_MANAGERS, load_demo
 
 
 class Command(BaseCommand):
@@ -34,6 +34,11 @@ class Command(BaseCommand):
         rows = [("username", "role", "department", "password")] + [
             (username, role, code or "-", DEMO_PASSWORD)
             for username, _first, _last, role, code in DEMO_USERS
+        ]
+        # Line managers have no role: they only see "My benefits", the benefits they own.
+        rows += [
+            (username, "none (benefit owner)", code, DEMO_PASSWORD)
+            for username, _first, _last, code in LINE_MANAGERS
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for number, row in enumerate(rows):
