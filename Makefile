@@ -45,21 +45,24 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# make bench — the benchmark of issue #7 (bench/run.py) on SQLite, then on PostgreSQL when
-# DATABASE_URL is set (database portfolio_bench on that server), then the load test there; then
-# the import at its documented limits (bench/imports.py: reading files; bench/import_apply.py:
-# upload, preview and apply through the views, on SQLite and PostgreSQL).
-# Writes docs/BENCHMARKS.md. Never part of make test.
+# make bench — the benchmark of issues #7 and #17 (bench/run.py) on SQLite at N = 100 and 10,000,
+# then on PostgreSQL when DATABASE_URL is set at N = 100, 10,000 and 100,000, then the load test
+# there; each run on a database of its own (portfolio_bench_<pid>_<time>, dropped at the end);
+# then the import at its documented limits (bench/imports.py: reading files;
+# bench/import_apply.py: upload, preview and apply through the views, on SQLite and PostgreSQL).
+# Writes docs/BENCHMARKS.md. Never part of make test. Takes about half an hour on two cores.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet "locust>=2.30,<3" "pyinstrument>=5,<6"
 	env -u DATABASE_URL $(BIN)/python -m bench.run || true
-	if [ -n "$$DATABASE_URL" ]; then $(BIN)/python -m bench.run --database "$$DATABASE_URL" || true; fi
+	if [ -n "$$DATABASE_URL" ]; then $(BIN)/python -m bench.run --database "$$DATABASE_URL" \
+	  --sizes 100,10000,100000 || true; fi
 	if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory load; fi
 	$(BIN)/python -m bench.imports || true
 	env -u DATABASE_URL $(BIN)/python -m bench.import_apply || true
 	if [ -n "$$DATABASE_URL" ]; then $(BIN)/python -m bench.import_apply || true; fi
 
-# make load — 20 logged-in users for 60 s against gunicorn on PostgreSQL (needs DATABASE_URL).
+# make load — 20 logged-in users for 60 s against gunicorn on PostgreSQL (needs DATABASE_URL), the
+# department heads among them posting a measurement every 10 s; errors, p95 and worker memory.
 load: $(STAMP)
 	$(BIN)/python -m pip install --quiet "locust>=2.30,<3"
 	$(BIN)/python -m bench.load

@@ -89,10 +89,21 @@ def _section(result: dict) -> list[str]:
                 f"{floor['queries']} | {_ratio(row['median_ms'], floor['median_ms'])} | "
                 f"{_ratio(row['median_ms'], peer['median_ms'])} |"
             )
+        for row in size["pages"]:
+            if row.get("memory"):
+                memory = row["memory"]
+                lines.append(
+                    f"{row['name']}, memory of one computed request: peak "
+                    f"{memory['traced_peak_mb']:,.0f} MB of Python and numpy allocations "
+                    f"(tracemalloc), resident set grew {memory['maxrss_growth_mb']:,.0f} MB "
+                    f"(to {memory['maxrss_mb']:,.0f} MB)."
+                )
+                lines.append("")
         lines.append("")
     failed = sum(not check["passed"] for check in result["verdict"])
     lines += [
-        f"### Targets at N = {int(sizes[-1]):,}: {'FAIL' if failed else 'PASS'} "
+        f"### Targets (at N = 10,000 and 100,000 when run; query counts at "
+        f"{int(sizes[0]):,} and {int(sizes[-1]):,}): {'FAIL' if failed else 'PASS'} "
         f"({failed} of {len(result['verdict'])} missed)",
         "",
         "| Target | Measured | |",
@@ -134,6 +145,20 @@ def _load_section(load: dict) -> list[str]:
         f"{_ms(load['p95_worst_page_ms'])} ms).",
         "",
     ]
+    rss = load.get("worker_rss")
+    if rss:
+        workers = "; ".join(
+            f"{w['start_mb'] or 0:,.0f} → {w['end_mb'] or 0:,.0f} MB"
+            + ("" if w["change"] is None else f" ({w['change']:+.1%})")
+            for w in rss["workers"].values()
+        )
+        lines += [
+            f"Gunicorn workers' resident memory, median of the second quarter of the load (from "
+            f"{rss['settled_at_s']:.0f} s) → median of the last quarter: {workers}. "
+            f"Flat within ±10 %: **{'PASS' if rss['flat'] else 'FAIL'}**. Measurements posted: "
+            f"{load.get('measurements_posted', 0):,}.",
+            "",
+        ]
     return lines
 
 
