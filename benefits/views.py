@@ -243,17 +243,54 @@ def due_benefit_items(benefits, forms: dict | None = None, *, only_due: bool = F
     ]
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told how many rows there are, instead of counting them."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached property
+
+
+def _kept_totals(form: BenefitFilterForm, rate) -> tuple[dict, int] | None:
+    """The register's totals and count from the dashboard's sums, when the filter is one they
+    hold (none, or a department) and they are fresh; else None (computed from the rows)."""
+    from portfolio import dashboard, figures
+
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    narrowed = [
+        name for name in ("q", "category", "confidence", "behind", "owner") if data.get(name)
+    ]
+    if narrowed or (form.is_bound and not form.is_valid()) or not figures.is_fresh(rate=rate):
+        return None
+    department = data.get("department")
+    sums = dashboard._summed(
+        figures.read(department_id=getattr(department, "pk", None), goal_id=None)
+    )
+    totals = {
+        "expected_sek_total": dashboard._money(sums, "expected"),
+        "realised_sek_total": dashboard._money(sums, "realised"),
+    }
+    return totals, int(sums.get("benefits", 0))
+
+
 @require_http_methods(["GET"])
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form = BenefitFilterForm(request.GET or None)
     visible = permissions.visible_to(request.user).active()
-    benefits = form.filter(
-        Benefit.objects.filter(initiative__in=visible).with_figures(rate=hourly_rate())
-    )
-    totals = benefits.totals()
-    page = Paginator(benefits.for_register(), 50).get_page(request.GET.get("page"))
+    rate = hourly_rate()
+    benefits = form.filter(Benefit.objects.filter(initiative__in=visible).with_figures(rate=rate))
+    kept = _kept_totals(form, rate)
+    if kept is not None:
+        # The sums kept on write (portfolio.figures), as the dashboard reads them: no aggregate
+        # and no count over every benefit.
+        totals, count = kept
+        paginator = KnownCountPaginator(benefits.for_register(), 50, count=count)
+    else:
+        totals = benefits.totals()
+        paginator = Paginator(benefits.for_register(), 50)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

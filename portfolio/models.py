@@ -304,3 +304,74 @@ class FiguresState(models.Model):
 
     def __str__(self) -> str:
         return f"figures as of {self.as_of}"
+
+
+class Computation(models.Model):
+    """A result too slow for a request (the efficient frontier, a large sensitivity run), computed
+    by a background task (portfolio.tasks.run_computation) and read by the page that polls it.
+
+    One row per (kind, key): the key is a hash of everything the result depends on, the
+    parameters and the versions of the data areas it reads (portfolio.cache), so two clicks or
+    two people asking the same thing share one computation, and changed data gives a new key.
+    """
+
+    class Kind(models.TextChoices):
+        FRONTIER = "frontier", _("efficient frontier")
+        SENSITIVITY = "sensitivity", _("sensitivity analysis")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    # Queued or running longer than this, the worker has most likely stopped: it may be asked again.
+    LOST_AFTER = dt.timedelta(minutes=15)
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=64, editable=False)
+    # The normalised parameters the task computes from (filters, weights, options): plain values.
+    params = models.JSONField(_("parameters"), default=dict, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("asked for at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked for by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("computation")
+        verbose_name_plural = _("computations")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="one_computation_per_kind_and_key")
+        ]
+        indexes = [models.Index(fields=["kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key[:12]} {self.status}"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
+    def lost(self) -> bool:
+        """Still pending long after it was asked for: the worker may be stopped."""
+        return self.pending and self.created_at < timezone.now() - self.LOST_AFTER

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -564,12 +564,13 @@ def frontier_points(
     *,
     time_limit: float | None = None,
     unit: float | None = None,
+    on_point: Callable[[int, int], None] | None = None,
 ) -> list[tuple[int, Selection]]:
     """(budget, selection) at evenly spaced budgets from the must-dos to everything.
 
     At most `points` solves, all within `time_limit` seconds together: each gets an equal share
     of what is left, so a quick one leaves more to the next. Each selection says whether it is
-    proven optimal.
+    proven optimal. `on_point(done, of)` hears of each solve (a task's progress).
     """
     budgets = frontier_budgets(costs, must, points)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
@@ -580,6 +581,8 @@ def frontier_points(
             share = max(0.0, deadline - time.perf_counter()) / (len(budgets) - done)
         found = select_optimal(scores, costs, budget, must, time_limit=share, unit=unit)
         result.append((budget, found))
+        if on_point is not None:
+            on_point(done + 1, len(budgets))
     return result
 
 

@@ -277,6 +277,9 @@ FIGURES_REBUILD_ON_READ = True
 # How long the budget selection's solver may search before it answers with the best set found
 # and its proven gap (portfolio.prioritisation.select_optimal).
 BUDGET_SOLVER_SECONDS = env_int("BUDGET_SOLVER_SECONDS", 5)
+# A sensitivity analysis of more candidates × draws than this runs as a background task the page
+# polls (the frontier always does); smaller ones are computed in the request.
+SENSITIVITY_BACKGROUND_SIZE = env_int("SENSITIVITY_BACKGROUND_SIZE", 2_000_000)
 
 # How long without a progress update before an initiative is overdue on the check-in page.
 PROGRESS_UPDATE_OVERDUE_DAYS = 30

@@ -507,7 +507,8 @@ def seed_synthetic(
     bump_data_version()  # bulk inserts send no signals
     from portfolio import figures
 
-    figures.rebuild()  # the dashboard's sums, kept current on write from here on
+    if initiatives:
+        figures.rebuild()  # the dashboard's sums, kept current on write from here on
     return {
         "initiatives": len(initiatives),
         "progress_updates": len(updates),

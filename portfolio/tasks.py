@@ -50,3 +50,60 @@ def refresh_figures() -> dict:
     from portfolio import figures
 
     return {"initiatives": figures.rebuild()}
+
+
+# Finished computations kept per kind: the newest; older ones are deleted as new ones finish.
+COMPUTATIONS_KEPT = 200
+
+
+@task()
+def run_computation(computation_id: int) -> dict:
+    """Compute a queued Computation (the frontier, a large sensitivity run) and store its result.
+
+    Claimed from "queued" to "running" in one update, so a second run of the same task does
+    nothing. The frontier reports its progress after each solved budget level. Any failure is
+    logged with its traceback and recorded on the computation, where the page shows it and
+    offers to ask again, instead of being raised: a worker would only log it.
+    """
+    from django.utils import timezone
+
+    from portfolio.models import Computation
+    from portfolio.views import ranking
+
+    rows = Computation.objects.filter(pk=computation_id)
+    if not rows.filter(status=Computation.Status.QUEUED).update(
+        status=Computation.Status.RUNNING, progress=0
+    ):
+        return {"status": "nothing to do"}
+    computation = rows.select_related("requested_by").get()
+    try:
+        result = ranking.compute(computation, lambda percent: rows.update(progress=percent))
+    except Exception as error:
+        logger.exception("The computation %s failed", computation_id)
+        rows.update(
+            status=Computation.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return {"status": "failed"}
+    rows.update(
+        status=Computation.Status.DONE, progress=100, result=result, finished_at=timezone.now()
+    )
+    prune_computations(computation.kind)
+    return {"status": "done"}
+
+
+def prune_computations(kind: str, keep: int = COMPUTATIONS_KEPT) -> int:
+    """Delete the finished computations of a kind beyond the newest `keep`; how many went.
+
+    Pending ones stay: a page may be polling them.
+    """
+    from portfolio.models import Computation
+
+    finished = Computation.objects.filter(kind=kind).exclude(
+        status__in=[Computation.Status.QUEUED, Computation.Status.RUNNING]
+    )
+    old = list(finished.order_by("-created_at", "-pk").values_list("pk", flat=True)[keep:])
+    if not old:
+        return 0
+    return Computation.objects.filter(pk__in=old).delete()[0]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("ranking/", ranking.ranking_page, name="ranking"),
     path("ranking/sensitivity/", ranking.sensitivity_page, name="sensitivity"),
     path("ranking/frontier/", ranking.frontier_page, name="frontier"),
+    path("ranking/computations/<int:pk>/", ranking.computation_status, name="computation"),
     path("decisions/", ranking.decision_list, name="decisions"),
     path("decisions/new/", ranking.decision_save, name="decision_save"),
     path("decisions/<int:pk>/", ranking.decision_detail, name="decision"),

@@ -172,3 +172,13 @@ def client_for(client):
 @pytest.fixture
 def users_by_role(office, head, executive):
     return {"office": office, "head": head, "executive": executive}
+
+
+@pytest.fixture
+def deferred() -> Iterator[None]:
+    """Background tasks stay queued, as with the database backend before a worker picks them
+    up (tests/tasks.py counts what is enqueued)."""
+    from tests.tasks import DEFERRED
+
+    with override_settings(TASKS=DEFERRED):
+        yield

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -14,11 +22,12 @@ from benefits.calibration import MIN_CASES
 from organisation import permissions
 from organisation.numbers import format_number
 from organisation.permissions import require
+from portfolio import cache as data_cache
 from portfolio import charts, prioritisation
 from portfolio.columns import ColumnChoiceForm
 from portfolio.forms import DecisionForm, DecisionRecordForm, RankingForm, SensitivityForm
 from portfolio.htmx import page_or_fragment
-from portfolio.models import CouncilGoal, Decision
+from portfolio.models import Computation, CouncilGoal, Decision
 from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
 
 RANKING_PAGE_SIZE = 50
@@ -37,6 +46,8 @@ SENSITIVITY_SHOWN = 30
 # More candidates than this and the sensitivity asks for a narrower filter: its time grows with
 # draws × candidates (about 1 s for 2,000 draws × 10,000 candidates, bench/solver.py).
 SENSITIVITY_MAX_CANDIDATES = 20_000
+# The draws' seed: the same settings give the same answer (and the same computation key).
+SENSITIVITY_SEED = 20261123
 
 
 def solver_seconds() -> float:
@@ -45,7 +56,8 @@ def solver_seconds() -> float:
     return float(getattr(settings, "BUDGET_SOLVER_SECONDS", 5))
 
 
-def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
+def _form(data) -> RankingForm:
+    """The ranking's filters and weights from `data` (the query string), without the candidates."""
     goals = list(CouncilGoal.objects.active())
     if data:
         # A weight left out of the query string keeps the goal's saved weight.
@@ -53,9 +65,13 @@ def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
         for goal in goals:
             if not data.get(f"w_{goal.pk}"):
                 data[f"w_{goal.pk}"] = format_number(goal.weight)
-    form = RankingForm(data or None, goals=goals)
+    return RankingForm(data or None, goals=goals)
+
+
+def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
+    form = _form(data)
     initiatives = form.filter(permissions.visible_to(request.user).active())
-    return form, load_candidates(initiatives, goals)
+    return form, load_candidates(initiatives, form.goals)
 
 
 def budget_result(
@@ -133,38 +149,222 @@ def ranking_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- The frontier and large sensitivity runs: background computations the page polls ---------
+
+
+def sensitivity_background_size() -> int:
+    """Sensitivity runs larger than this (candidates × draws) are computed by a background task
+    the page polls, not in the request: settings.SENSITIVITY_BACKGROUND_SIZE, default 2,000,000
+    (about a second, bench/solver.py)."""
+    return int(getattr(settings, "SENSITIVITY_BACKGROUND_SIZE", 2_000_000))
+
+
+def _spec(form: RankingForm) -> dict:
+    """The filters and weights the ranking form stands for, as plain values a task can use.
+
+    Effective values, not the text typed: "1,5" and "1.5" are one weight, and the task (in a
+    worker, in another language) never parses the form again.
+    """
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    department = data.get("department")
+    return {
+        "department": department.pk if department else None,
+        "stage": data.get("stage") or "",
+        "kind": data.get("kind") or "",
+        "weights": {
+            str(goal.pk): weight for goal, weight in zip(form.goals, form.weights(), strict=True)
+        },
+    }
+
+
+def _spec_candidates(user, spec: dict) -> tuple[list[float], Candidates]:
+    """The weights and candidates of a `_spec`, read again by the task that computes it."""
+    goals = list(CouncilGoal.objects.active())
+    weights = [float(spec["weights"].get(str(goal.pk), goal.weight)) for goal in goals]
+    initiatives = permissions.visible_to(user).active()
+    if spec["department"]:
+        initiatives = initiatives.filter(department_id=spec["department"])
+    if spec["stage"]:
+        initiatives = initiatives.filter(stage=spec["stage"])
+    if spec["kind"]:
+        initiatives = initiatives.filter(kind=spec["kind"])
+    return weights, load_candidates(initiatives, goals)
+
+
+def _key(kind: str, params: dict) -> str:
+    """sha256 of the parameters and the versions of the data the result reads (one query):
+    a change to the initiatives or the goals gives a new key, so a stale result is never read."""
+    versions = data_cache.data_versions([data_cache.INITIATIVES, data_cache.GOALS])
+    text = json.dumps({"kind": kind, "params": params, "versions": versions}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _enqueue(computation: Computation) -> None:
+    from portfolio.tasks import run_computation
+
+    queued = run_computation.enqueue(computation.pk)
+    Computation.objects.filter(pk=computation.pk).update(task_id=queued.id[:64])
+
+
+def _computation(request: HttpRequest, kind: str, params: dict) -> Computation:
+    """The computation of these parameters, asked for now or shared with whoever asked first.
+
+    Created and enqueued in one transaction (with the database backend the task's row is
+    stored with it, or neither is); a second request for the same key finds it, even at the
+    same instant (the unique key), and enqueues nothing. A failed or lost one is queued again
+    when the page asks with `retry`, once however many ask. With the immediate backend the task
+    has run on return, so the computation comes back done (or failed).
+    """
+    key = _key(kind, params)
+    try:
+        with transaction.atomic():
+            computation, created = Computation.objects.get_or_create(
+                kind=kind, key=key, defaults={"params": params, "requested_by": request.user}
+            )
+            if created:
+                _enqueue(computation)
+    except IntegrityError:
+        computation, created = Computation.objects.get(kind=kind, key=key), False
+    if not created and "retry" in request.GET and (computation.failed or computation.lost):
+        with transaction.atomic():
+            again = Computation.objects.filter(
+                pk=computation.pk, status=computation.status, created_at=computation.created_at
+            ).update(
+                status=Computation.Status.QUEUED, progress=0, result=None, error="",
+                created_at=timezone.now(), finished_at=None, requested_by=request.user,
+            )  # fmt: skip
+            if again:
+                _enqueue(computation)
+    computation.refresh_from_db()
+    return computation
+
+
+def compute(computation: Computation, progress: Callable[[int], object]) -> dict:
+    """The result of a computation as plain values (portfolio.tasks.run_computation stores it)."""
+    params = computation.params
+    user = computation.requested_by
+    if user is None:
+        raise LookupError("The user who asked for the computation no longer exists.")
+    weights, candidates = _spec_candidates(user, params)
+    if computation.kind == Computation.Kind.FRONTIER:
+        return frontier_result(candidates, weights, params["budget"], progress)
+    return sensitivity_result(
+        candidates, weights, params["delta"], params["draws"], params["top_k"], params["seed"]
+    )
+
+
+def frontier_result(
+    candidates: Candidates, weights: list[float], budget: int | None, progress=None
+) -> dict:
+    """The best set at up to FRONTIER_POINTS budget levels, all within solver_seconds().
+
+    prioritisation.frontier_points, with `progress` told of each solve (a task's progress).
+    """
+    points = []
+    if len(candidates) and candidates.goals:
+        scores = prioritisation.strategic_scores(candidates.alignment, weights)
+        unit = prioritisation.score_unit(weights)
+        costs, must = candidates.costs, candidates.must
+        solved = prioritisation.frontier_points(
+            scores, costs, must, FRONTIER_POINTS, time_limit=solver_seconds(), unit=unit,
+            on_point=None if progress is None else (
+                lambda done, of: progress(round(100 * done / of))
+            ),
+        )  # fmt: skip
+        points = [
+            {"budget": amount, "score": found.total_score, "optimal": found.optimal,
+             "gap_percent": found.gap_percent}
+            for amount, found in solved
+        ]  # fmt: skip
+    return {"points": points, "budget": budget, "seconds": solver_seconds()}
+
+
+def _frontier_context(computation: Computation) -> dict:
+    """What the frontier's template shows of a computation: its chart and table once done."""
+    result = computation.result if computation.status == Computation.Status.DONE else None
+    points = (result or {}).get("points", [])
+    frontier = [(point["budget"], point["score"]) for point in points]
+    return {
+        "computation": computation,
+        "frontier": frontier,
+        "points": points,
+        "all_optimal": all(point["optimal"] for point in points),
+        "seconds": (result or {}).get("seconds", solver_seconds()),
+        "chart": charts.frontier_chart(frontier, result["budget"]) if frontier else None,
+    }
+
+
+def sensitivity_result(
+    candidates: Candidates, weights: list[float], delta: float, draws: int, top_k: int,
+    seed: int = SENSITIVITY_SEED,
+) -> dict:  # fmt: skip
+    """Rank ranges of the first SENSITIVITY_SHOWN of the ranking, as plain values."""
+    rows = []
+    if len(candidates) and candidates.goals:
+        shown = ranked(candidates, weights)[:SENSITIVITY_SHOWN]
+        result = prioritisation.sensitivity(
+            candidates.alignment, weights, delta=delta, draws=draws, top_k=top_k, seed=seed,
+            track=[row.index for row in shown],
+        )  # fmt: skip
+        for row in shown:
+            rows.append({
+                "rank": row.rank,
+                "ref": row.row["ref"],
+                "title": row.row["title"],
+                "low": int(result.rank_low[row.index]),
+                "high": int(result.rank_high[row.index]),
+                "top_share": float(result.top_share[row.index]),
+            })  # fmt: skip
+    return {"rows": rows, "total": len(candidates), "delta": delta, "draws": draws, "top_k": top_k}
+
+
+def _sensitivity_context(result: dict | None) -> dict:
+    """The rows, chart and settings the sensitivity template shows of a result."""
+    rows = [
+        {
+            "ranked": SimpleNamespace(
+                rank=row["rank"], row={"ref": row["ref"], "title": row["title"]}
+            ),
+            "low": row["low"],
+            "high": row["high"],
+            "top_share": row["top_share"],
+            "label": f"{row['ref']} {row['title'][:40]}",
+        }
+        for row in (result or {}).get("rows", [])
+    ]
+    context = {"rows": rows, "chart": charts.rank_range_chart(rows) if rows else None}
+    if result:
+        context |= {
+            "total": result["total"],
+            "delta": round(result["delta"] * 100),
+            "draws": result["draws"],
+            "top_k": result["top_k"],
+        }
+    return context
+
+
+def _query(params: QueryDict) -> str:
+    """The query string for the page's links, without the one-off `retry`."""
+    params = params.copy()
+    params.pop("retry", None)
+    return params.urlencode()
+
+
 @require_GET
 @login_required
 def frontier_page(request: HttpRequest) -> HttpResponse:
     """The efficient frontier: a selection per budget level, so loaded only when asked for.
 
-    At most FRONTIER_POINTS solves, all within solver_seconds() together; each point says
-    whether it is the proven optimum or the best found in its share of the time.
+    Computed by a background task (portfolio.tasks.run_computation) the page polls; shared by
+    everyone asking the same. At most FRONTIER_POINTS solves, all within solver_seconds()
+    together; each point says whether it is the proven optimum or the best found in its share.
     """
     require(permissions.can_view(request.user))
-    form, candidates = _candidates(request, request.GET)
-    frontier, points, chart = [], [], None
-    if len(candidates) and candidates.goals:
-        weights = form.weights()
-        scores = prioritisation.strategic_scores(candidates.alignment, weights)
-        points = prioritisation.frontier_points(
-            scores,
-            candidates.costs,
-            candidates.must,
-            points=FRONTIER_POINTS,
-            time_limit=solver_seconds(),
-            unit=prioritisation.score_unit(weights),
-        )
-        frontier = [(amount, found.total_score) for amount, found in points]
-        chart = charts.frontier_chart(frontier, form.budget_value())
-    context = {
-        "frontier": frontier,
-        "points": points,
-        "all_optimal": all(found.optimal for _amount, found in points),
-        "seconds": solver_seconds(),
-        "chart": chart,
-        "query": request.GET.urlencode(),
-    }
+    form = _form(request.GET)
+    params = {**_spec(form), "budget": form.budget_value(), "points": FRONTIER_POINTS,
+              "seconds": solver_seconds()}  # fmt: skip
+    computation = _computation(request, Computation.Kind.FRONTIER, params)
+    context = {**_frontier_context(computation), "query": _query(request.GET)}
     return render(
         request, page_or_fragment(request, "portfolio/frontier.html", "frontier"), context
     )
@@ -177,51 +377,69 @@ def sensitivity_page(request: HttpRequest) -> HttpResponse:
 
     Bounded: at most SensitivityForm.MAX_DRAWS draws and SENSITIVITY_MAX_CANDIDATES candidates,
     each refused with a message that keeps what was typed; memory grows with the candidates
-    only (the ranks of the shown rows are the only ones kept over all draws).
+    only. A run larger than sensitivity_background_size() is a background computation the page
+    polls; a smaller one is computed here.
     """
     require(permissions.can_view(request.user))
-    form, candidates = _candidates(request, request.GET)
+    form = _form(request.GET)
     options = SensitivityForm(request.GET)
     valid = options.is_valid()
     delta, draws, top_k = options.values()
-    rows, total, too_many = [], len(candidates), len(candidates) > SENSITIVITY_MAX_CANDIDATES
-    if valid and not too_many and len(candidates) and candidates.goals:
-        weights = form.weights()
-        ranking = ranked(candidates, weights)
-        shown = ranking[:SENSITIVITY_SHOWN]
-        result = prioritisation.sensitivity(
-            candidates.alignment,
-            weights,
-            delta=delta,
-            draws=draws,
-            top_k=top_k,
-            track=[row.index for row in shown],
-        )
-        for row in shown:
-            rows.append({
-                "ranked": row,
-                "low": int(result.rank_low[row.index]),
-                "high": int(result.rank_high[row.index]),
-                "top_share": float(result.top_share[row.index]),
-                "label": f'{row.row["ref"]} {row.row["title"][:40]}',
-            })  # fmt: skip
+    initiatives = form.filter(permissions.visible_to(request.user).active())
+    total = initiatives.open().count()  # the candidates load_candidates would load
+    too_many = total > SENSITIVITY_MAX_CANDIDATES
+    computation, result = None, None
+    if valid and not too_many and total * draws > sensitivity_background_size():
+        params = {**_spec(form), "delta": delta, "draws": draws, "top_k": top_k,
+                  "seed": SENSITIVITY_SEED, "shown": SENSITIVITY_SHOWN}  # fmt: skip
+        computation = _computation(request, Computation.Kind.SENSITIVITY, params)
+        if computation.status == Computation.Status.DONE:
+            result = computation.result
+    elif valid and not too_many and total:
+        candidates = load_candidates(initiatives, form.goals)
+        result = sensitivity_result(candidates, form.weights(), delta, draws, top_k)
     context = {
         "form": form,
         "options": options,
-        "rows": rows,
         "total": total,
         "delta": round(delta * 100),
         "draws": draws,
         "top_k": top_k,
-        "chart": charts.rank_range_chart(rows) if rows else None,
         "too_many": too_many,
         "max_candidates": SENSITIVITY_MAX_CANDIDATES,
+        "computation": computation,
         "params": request.GET,
-        "query": request.GET.urlencode(),
+        "query": _query(request.GET),
+        **_sensitivity_context(result),
     }
     return render(
         request, page_or_fragment(request, "portfolio/sensitivity.html", "sensitivity"), context
     )
+
+
+@require_GET
+@login_required
+def computation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A computation's state alone, which the frontier or sensitivity polls while it runs.
+
+    The query string only rebuilds the page's links; the result is the computation's, whoever
+    asked for it. Without htmx (a reload), the page it belongs to.
+    """
+    require(permissions.can_view(request.user))
+    computation = get_object_or_404(Computation.objects.defer("params"), pk=pk)
+    query = _query(request.GET)
+    frontier = computation.kind == Computation.Kind.FRONTIER
+    if not request.htmx:
+        page = "portfolio:frontier" if frontier else "portfolio:sensitivity"
+        return redirect(f"{reverse(page)}?{query}")
+    if frontier:
+        context = _frontier_context(computation)
+        template = "portfolio/frontier.html#frontier-state"
+    else:
+        result = computation.result if computation.status == Computation.Status.DONE else None
+        context = {"computation": computation, **_sensitivity_context(result)}
+        template = "portfolio/sensitivity.html#sensitivity-state"
+    return render(request, template, {**context, "query": query})
 
 
 @require_POST

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from benefits import services as benefit_services
 from benefits.models import Benefit, hourly_rate
+from benefits.views import KnownCountPaginator
 from initiatives import services as initiative_services
 from initiatives.models import Initiative, Stage
 from organisation.models import Department
@@ -261,3 +262,23 @@ def test_the_api_dashboard_reads_the_same_sums(city):
     assert [row["label"] for row in kept_figures["by_goal"]] == [
         row["label"] for row in want["by_goal"]
     ]
+
+
+def test_the_register_reads_its_totals_and_count_from_the_sums_when_its_filter_allows(city):
+    client = Client()
+    client.force_login(make_user("office"))
+    url = reverse("benefits:register")
+    department = Department.objects.filter(initiatives__isnull=False).first()
+    for query in ({}, {"department": department.pk}, {"category": "financial"}):
+        page = client.get(url, query)
+        benefits = Benefit.objects.filter(initiative__archived_at__isnull=True)
+        if "department" in query:
+            benefits = benefits.filter(initiative__department=department)
+        if "category" in query:
+            benefits = benefits.filter(category="financial")
+        want = benefits.with_figures(rate=hourly_rate()).totals()
+        assert page.context["page"].paginator.count == benefits.count()
+        kept = isinstance(page.context["page"].paginator, KnownCountPaginator)
+        assert kept == ("category" not in query)
+        for key in ("expected_sek_total", "realised_sek_total"):
+            assert close_enough(page.context["totals"][key], want[key]), (query, key)

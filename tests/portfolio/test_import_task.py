@@ -5,7 +5,6 @@ flow); here the DummyBackend keeps it queued, as the database backend does until
 it, and the tests run the task function themselves.
 """
 
-import contextlib
 import datetime as dt
 import logging
 import threading
@@ -18,7 +17,6 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks.signals import task_enqueued
 
 from initiatives.models import Initiative, StageChange
 from portfolio import importing, tasks
@@ -26,9 +24,9 @@ from portfolio.models import ImportBatch
 from portfolio.views import transfer
 from tests.benefits.concurrency import at_once, in_thread, threads_wait_for_locks
 from tests.conftest import make_initiative, make_user
+from tests.tasks import DEFERRED, enqueued
 
 STAGE_FILE = b"ref,title,department,stage\nDIG-2026-001,Skolmjolksroboten,UTB,scaling\n"
-DEFERRED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 HTMX = {"HX-Request": "true"}
 
 
@@ -37,28 +35,6 @@ def robot(own_department):
     return make_initiative(
         own_department, ref="DIG-2026-001", title="Skolmjolksroboten", stage="pilot"
     )
-
-
-@pytest.fixture
-def deferred():
-    """Tasks stay queued, as with the database backend before a worker picks them up."""
-    with override_settings(TASKS=DEFERRED):
-        yield
-
-
-@contextlib.contextmanager
-def enqueued():
-    """The tasks enqueued inside (from any thread), by django-tasks' own signal."""
-    queued = []
-
-    def count(sender, task_result, **kwargs):
-        queued.append(task_result)
-
-    task_enqueued.connect(count, weak=False)
-    try:
-        yield queued
-    finally:
-        task_enqueued.disconnect(count)
 
 
 def upload(client, content: bytes = STAGE_FILE) -> ImportBatch:
