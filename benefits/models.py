@@ -141,6 +141,11 @@ def signed_sek_per_unit(rate: Decimal, prefix: str = ""):
     return money_sign * per_unit
 
 
+def review_due_q(today: dt.date) -> Q:
+    """Benefit.review_due() as a filter: handed over, not reviewed, follow-up period over."""
+    return Q(handed_over_at__isnull=False, reviewed_at__isnull=True, follow_up_until__lte=today)
+
+
 class BenefitQuerySet(models.QuerySet):
     def with_figures(self, *, rate: Decimal, today: dt.date | None = None) -> BenefitQuerySet:
         """Annotate the derived figures of DESIGN.md in SQL.
@@ -474,7 +479,7 @@ class Benefit(models.Model):
 
     def review_due(self, today: dt.date | None = None) -> bool:
         """Handed over, not reviewed, and the follow-up period is over: time for the closing
-        measurement and review."""
+        measurement and review (review_due_q in SQL)."""
         today = today or timezone.localdate()
         return (
             self.handed_over_at is not None

@@ -24,7 +24,14 @@ from benefits.forms import (
     HourlyRateForm,
     MeasurementForm,
 )
-from benefits.models import Benefit, FollowUp, Measurement, PortfolioSetting, hourly_rate
+from benefits.models import (
+    Benefit,
+    FollowUp,
+    Measurement,
+    PortfolioSetting,
+    hourly_rate,
+    review_due_q,
+)
 from initiatives.models import Initiative
 from initiatives.services import InitiativeArchived
 from organisation import permissions
@@ -224,11 +231,7 @@ def due_benefit_items(benefits, forms: dict | None = None, *, only_due: bool = F
     if only_due:
         # The fifty most overdue: a check-in is a to-do list, not a report. A closing review is
         # due when the follow-up period after the project is over.
-        review_due = Q(
-            handed_over_at__isnull=False,
-            reviewed_at__isnull=True,
-            follow_up_until__lte=timezone.localdate(),
-        )
+        review_due = review_due_q(timezone.localdate())
         rows = rows.filter(Q(measurement_due=True) | review_due).order_by(
             "measurement_due_day", "id"
         )[:50]

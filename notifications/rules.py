@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from benefits.models import Benefit, hourly_rate
+from benefits.models import Benefit, hourly_rate, review_due_q
 from initiatives.models import Initiative, Outcome, Stage, StageChange, StageChangeStatus
 from notifications.models import Kind, Notification
 from organisation.permissions import DEPARTMENT_HEAD, EXECUTIVE, OFFICE
@@ -83,9 +83,7 @@ def measurements_due(
     closed as completed until the closing review ends the follow-up. A benefit owner is told
     also without a role (`owner_ids`: every active user); the initiative's owner needs one."""
     week = week_of(today)
-    review_due = Q(
-        handed_over_at__isnull=False, reviewed_at__isnull=True, follow_up_until__lte=today
-    )
+    review_due = review_due_q(today)
     due = (
         Benefit.objects.filter(initiative__archived_at__isnull=True)
         .followed_up()

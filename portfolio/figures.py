@@ -415,7 +415,7 @@ def rebuild(today: dt.date | None = None) -> int:
         [
             FigureTotal(department_id=department, goal_id=goal, key=key, value=_decimal(value))
             for (department, goal, key), value in totals_from(contributions).items()
-            if value
+            if abs(value) > EPSILON
         ],
         batch_size=2000,
     )
@@ -509,7 +509,11 @@ def refresh_if_fresh(ids: Iterable[int]) -> None:
 
 def connect_signals() -> None:
     """Every save or delete of what an initiative's figures are made of refreshes them, in the
-    same transaction. Bulk writes send no signals: their callers call refresh() or rebuild()."""
+    same transaction. Bulk writes send no signals: their callers call refresh() or rebuild().
+    Measurements have no signal here: a measurement's figures (the benefit's latest value, each
+    measurement's change) are set by benefits.services.benefit_refresh_latest after it is saved,
+    and that refreshes the initiative; a refresh on the save itself would read them stale and be
+    done again a moment later."""
     from django.db.models.signals import post_delete, post_save, pre_delete
 
     from benefits.models import PortfolioSetting
@@ -520,12 +524,6 @@ def connect_signals() -> None:
 
     def child_changed(sender, instance, **kwargs):
         refresh_if_fresh([instance.initiative_id])
-
-    def measurement_changed(sender, instance, **kwargs):
-        initiative = Benefit.objects.filter(pk=instance.benefit_id).values_list(
-            "initiative_id", flat=True
-        )
-        refresh_if_fresh(initiative)
 
     def initiative_deleting(sender, instance, **kwargs):
         _being_deleted().add(instance.pk)
@@ -557,12 +555,6 @@ def connect_signals() -> None:
         post_delete.connect(
             child_changed, sender=model, dispatch_uid=f"figures-del-{model.__name__}", weak=False
         )
-    post_save.connect(
-        measurement_changed, sender=Measurement, dispatch_uid="figures-measurement", weak=False
-    )
-    post_delete.connect(
-        measurement_changed, sender=Measurement, dispatch_uid="figures-del-measurement", weak=False
-    )
     post_save.connect(goals_changed, sender=CouncilGoal, dispatch_uid="figures-goal", weak=False)
     post_delete.connect(
         goals_changed, sender=CouncilGoal, dispatch_uid="figures-del-goal", weak=False
