@@ -83,3 +83,23 @@ def together_after(cls: type, method: str, parties: int = 2) -> Iterator[None]:
 
     with mock.patch.object(cls, method, wait_for_the_others):
         yield
+
+
+@contextlib.contextmanager
+def together_after_first(owner: object, name: str, parties: int = 2) -> Iterator[None]:
+    """Hold each thread after its first call of the function owner.name (a module's) until all
+    `parties` have made theirs: two requests that have both read a row before either writes.
+    Later calls in the same thread pass straight through."""
+    barrier = threading.Barrier(parties, timeout=20)
+    waited = threading.local()
+    original = getattr(owner, name)
+
+    def read_then_wait(*args, **kwargs):
+        found = original(*args, **kwargs)
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait()
+        return found
+
+    with mock.patch.object(owner, name, read_then_wait):
+        yield

@@ -7,7 +7,6 @@ it, and the tests run the task function themselves.
 
 import datetime as dt
 import logging
-import threading
 from unittest import mock
 
 import pytest
@@ -22,7 +21,12 @@ from initiatives.models import Initiative, StageChange
 from portfolio import importing, tasks
 from portfolio.models import ImportBatch
 from portfolio.views import transfer
-from tests.benefits.concurrency import at_once, in_thread, threads_wait_for_locks
+from tests.benefits.concurrency import (
+    at_once,
+    in_thread,
+    threads_wait_for_locks,
+    together_after_first,
+)
 from tests.conftest import make_initiative, make_user
 from tests.tasks import DEFERRED, enqueued
 
@@ -154,21 +158,10 @@ def test_two_applies_at_once_queue_one_task_and_write_once(tmp_path, office, rob
         each.force_login(office)
         each.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # Both requests have read the batch (not yet queued) before either goes on.
-    barrier = threading.Barrier(2, timeout=20)
-    waited = threading.local()
-    real_get = transfer.get_object_or_404
-
-    def read_then_wait(*args, **kwargs):
-        found = real_get(*args, **kwargs)
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return found
-
     with (
         override_settings(TASKS=DEFERRED),
         threads_wait_for_locks(tmp_path),
-        mock.patch.object(transfer, "get_object_or_404", read_then_wait),
+        together_after_first(transfer, "get_object_or_404"),
         enqueued() as queued,
     ):
         responses = at_once(*[lambda c=each: apply(c, batch) for each in clients])

@@ -4,7 +4,6 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -18,6 +17,7 @@ from benefits.models import Measurement
 from initiatives.models import Initiative, StageChange
 from portfolio.models import ImportBatch
 from portfolio.views import transfer
+from tests.benefits.concurrency import together_after_first
 from tests.benefits.factories import TODAY, make_benefit
 from tests.conftest import make_initiative
 
@@ -127,20 +127,9 @@ def test_two_applies_at_once_write_once_and_the_second_gets_409(tmp_path, office
         each.force_login(office)
         each.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     # Both requests have read the batch (not yet applied) before either goes on.
-    barrier = threading.Barrier(2, timeout=20)
-    waited = threading.local()
-    real = transfer.get_object_or_404
-
-    def read_then_wait(*args, **kwargs):
-        found = real(*args, **kwargs)
-        if not getattr(waited, "done", False):
-            waited.done = True
-            barrier.wait()
-        return found
-
     with (
         threads_use_a_database_file(tmp_path),
-        mock.patch.object(transfer, "get_object_or_404", read_then_wait),
+        together_after_first(transfer, "get_object_or_404"),
     ):
         responses = in_threads(*[lambda c=each: apply(c, batch) for each in clients])
         (changes, versions) = in_threads(
