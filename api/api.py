@@ -13,7 +13,6 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
-from django.core import signing
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
@@ -25,7 +24,7 @@ from benefits.models import Benefit, Measurement, hourly_rate
 from initiatives.models import Initiative
 from organisation import permissions
 from organisation.models import Department
-from portfolio import dashboard, prioritisation
+from portfolio import dashboard, keyset, prioritisation
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.ranking import fill_expected_sek, load_candidates, ranked
 
@@ -86,20 +85,17 @@ BAD_CURSOR = "cursor: not a cursor this list gave out; start again without one."
 
 def _make_cursor(kind: str, key: list) -> str:
     """An opaque, URL-safe cursor holding the last row's sort key, signed so that a client can
-    neither forge a position nor make us parse garbage as one."""
-    return signing.dumps({"list": kind, "key": key}, salt=CURSOR_SALT)
+    neither forge a position nor make us parse garbage as one (portfolio.keyset)."""
+    return keyset.sign_cursor({"key": key}, kind=kind, salt=CURSOR_SALT)
 
 
 def _read_cursor(kind: str, cursor: str) -> list:
     """The sort key in a cursor made by `_make_cursor(kind, ...)`; 400 for anything else
     (garbled, forged, signed under an old SECRET_KEY, or another list's)."""
     try:
-        payload = signing.loads(cursor, salt=CURSOR_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
+        key = keyset.read_cursor(cursor, kind=kind, salt=CURSOR_SALT).get("key")
+    except keyset.BadCursor:
         raise HttpError(400, BAD_CURSOR) from None
-    if not isinstance(payload, dict) or payload.get("list") != kind:
-        raise HttpError(400, BAD_CURSOR)
-    key = payload.get("key")
     if not isinstance(key, list):
         raise HttpError(400, BAD_CURSOR)
     return key

@@ -491,6 +491,9 @@ BENEFITS: list[dict] = [
         "pace": 1.1,
         "cap": 1.1,
         "step": "0.5",
+        # Cleaner air is the residents' gain, not the department's (the business case).
+        "gainer": "residents",
+        "lifetime": 8,
     },
     {
         "ref": "DIG-2024-009",
@@ -1656,6 +1659,8 @@ def _create_benefit(
         sek_per_unit=Decimal(str(sek)) if sek is not None else None,
         valued_at_hourly_rate=spec.get("hourly", False),
         confidence=spec["confidence"],
+        gainer=spec.get("gainer", "department"),
+        lifetime_years=spec.get("lifetime", 5),
     )
     benefit._history_user = users[OFFICE_USER]
     benefit._history_date = _at(dates["baseline_date"], 9)

@@ -11,6 +11,7 @@ from benefits.models import (
     Benefit,
     Category,
     Confidence,
+    Gainer,
     Measurement,
     PortfolioSetting,
     Realisation,
@@ -70,6 +71,10 @@ class BenefitForm(forms.ModelForm):
             "sek_per_unit",
             "valued_at_hourly_rate",
             "confidence",
+            "lifetime_years",
+            "gainer",
+            "gainer_department",
+            "gainer_other",
         ]
         widgets = {
             "baseline_date": DateInput(),
@@ -94,6 +99,12 @@ class BenefitForm(forms.ModelForm):
         )
         for name in ("baseline_value", "target_value"):
             self.fields[name].widget.unit = str(unit or "").strip()[:40]
+        # The business case's fields may be left out (a form or client from before them): the
+        # saved value, or the default, stays.
+        for name in ("lifetime_years", "gainer"):
+            self.fields[name].required = False
+        self.fields["gainer_department"].queryset = Department.objects.active()
+        self.fields["gainer_department"].empty_label = _("The initiative's own department")
 
     def clean(self):
         cleaned = super().clean()
@@ -108,6 +119,18 @@ class BenefitForm(forms.ModelForm):
         per_unit = cleaned.get("sek_per_unit")
         if per_unit is not None and per_unit < 0:
             self.add_error("sek_per_unit", _("Use a positive value; mark a dis-benefit instead."))
+        for name in ("lifetime_years", "gainer"):
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        gainer = cleaned.get("gainer")
+        if gainer == Gainer.OTHER and not (cleaned.get("gainer_other") or "").strip():
+            self.add_error("gainer_other", _("Name the organisation that gains."))
+        # Only what the choice uses is kept: a department for a department, a name for another
+        # organisation.
+        if gainer != Gainer.DEPARTMENT:
+            cleaned["gainer_department"] = None
+        if gainer != Gainer.OTHER:
+            cleaned["gainer_other"] = ""
         return cleaned
 
 
@@ -208,6 +231,35 @@ class HourlyRateForm(forms.ModelForm):
         if rate <= 0:
             raise forms.ValidationError(_("The hourly rate must be above zero."))
         return rate
+
+
+class SettingsForm(HourlyRateForm):
+    """The settings page: the hourly rate and the business case's discount rate and horizon."""
+
+    class Meta(HourlyRateForm.Meta):
+        fields = ["hourly_rate", "discount_rate", "horizon_years"]
+        widgets = {
+            **HourlyRateForm.Meta.widgets,
+            "discount_rate": NumberInput(unit="%"),
+            "horizon_years": NumberInput(unit=_("years")),
+        }
+        field_classes = {
+            **HourlyRateForm.Meta.field_classes,
+            "discount_rate": LocalizedDecimalField,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (a form from before them), they keep their saved values.
+        for name in ("discount_rate", "horizon_years"):
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("discount_rate", "horizon_years"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
 
 class HandOverForm(forms.Form):

@@ -92,6 +92,15 @@ FREQUENCY_DAYS = {
 }
 
 
+class Gainer(models.TextChoices):
+    """Who gains a benefit, in the business case's "who pays, who gains"."""
+
+    DEPARTMENT = "department", _("A department")
+    RESIDENTS = "residents", _("Residents")
+    BUSINESSES = "businesses", _("Businesses")
+    OTHER = "other", _("Another organisation")
+
+
 class PortfolioSetting(models.Model):
     """Settings the office changes in the app; one row."""
 
@@ -102,6 +111,22 @@ class PortfolioSetting(models.Model):
         default=Decimal("450"),
         validators=[MinValueValidator(0), MaxValueValidator(100_000)],
         help_text=_("What one freed staff hour is worth when time is valued in kronor."),
+    )
+    # The business case (portfolio.economics): a real discount rate and how many years after the
+    # base year it counts.
+    discount_rate = models.DecimalField(
+        _("discount rate (% a year)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.5"),
+        validators=[MinValueValidator(0), MaxValueValidator(20)],
+        help_text=_("Real rate, as in the national guidance for public investments."),
+    )
+    horizon_years = models.PositiveSmallIntegerField(
+        _("horizon (years)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("How many years after the initiative's start year the business case counts."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -323,6 +348,34 @@ class Benefit(models.Model):
     )
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    # The business case (portfolio.economics): how long the benefit lasts after its target date,
+    # and who gains it.
+    lifetime_years = models.PositiveSmallIntegerField(
+        _("lifetime (years)"),
+        default=5,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "How many whole years after the target date the benefit lasts in the business case."
+        ),
+    )
+    gainer = models.CharField(
+        _("who gains"), max_length=20, choices=Gainer.choices, default=Gainer.DEPARTMENT
+    )
+    gainer_department = models.ForeignKey(
+        "organisation.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gaining department"),
+        help_text=_("Left blank: the initiative's own department."),
+    )
+    gainer_other = models.CharField(
+        _("gaining organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("When another organisation gains: its name."),
     )
     # After the project: the hand-over at closure and the closing review (services.handover,
     # services.closing_review).

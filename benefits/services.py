@@ -207,6 +207,22 @@ def hourly_rate_set(*, rate: Decimal, by) -> PortfolioSetting:
     return setting
 
 
+@transaction.atomic
+def settings_set(*, values: dict, by) -> PortfolioSetting:
+    """Save the portfolio settings (hourly rate, discount rate, horizon) under the row's lock;
+    sent twice, one change in the history."""
+    lock_rows(PortfolioSetting.objects.filter(pk=1))
+    setting = PortfolioSetting.current()
+    changed = [name for name, value in values.items() if getattr(setting, name) != value]
+    if not changed:
+        return setting
+    for name in changed:
+        setattr(setting, name, values[name])
+    setting._history_user = by
+    setting.save()
+    return setting
+
+
 class HandedOverAlready(Exception):
     """Someone handed these benefits over while the form was open: nothing was written, and
     `benefits` are the ones already handed over, as they are now."""

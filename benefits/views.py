@@ -21,8 +21,8 @@ from benefits.forms import (
     BenefitForm,
     ClosingReviewForm,
     HandOverForm,
-    HourlyRateForm,
     MeasurementForm,
+    SettingsForm,
 )
 from benefits.models import (
     Benefit,
@@ -36,7 +36,7 @@ from initiatives.models import Initiative
 from initiatives.services import InitiativeArchived
 from organisation import permissions
 from organisation.permissions import require
-from portfolio import charts
+from portfolio import charts, keyset
 from portfolio.columns import ColumnChoiceForm
 from portfolio.htmx import page_or_fragment, wants_fragment
 
@@ -293,7 +293,7 @@ def register(request: HttpRequest) -> HttpResponse:
     else:
         totals = benefits.totals()
         paginator = Paginator(benefits.for_register(), 50)
-    page = paginator.get_page(request.GET.get("page"))
+    page = keyset.get_page(request, paginator, kind="benefits")
     context = {
         "form": form,
         "page": page,
@@ -311,10 +311,10 @@ def register(request: HttpRequest) -> HttpResponse:
 def settings_edit(request: HttpRequest) -> HttpResponse:
     require(permissions.can_change_settings(request.user))
     setting = PortfolioSetting.current()
-    form = HourlyRateForm(request.POST or None, instance=setting)
+    form = SettingsForm(request.POST or None, instance=setting)
     if request.method == "POST" and form.is_valid():
-        services.hourly_rate_set(rate=form.cleaned_data["hourly_rate"], by=request.user)
-        messages.success(request, _("The hourly rate was saved."))
+        services.settings_set(values=dict(form.cleaned_data), by=request.user)
+        messages.success(request, _("The settings were saved."))
         return redirect("benefits:settings")
     context = {"form": form, "setting": setting}
     return render(request, "benefits/settings.html", context, status=422 if form.errors else 200)

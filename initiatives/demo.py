@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives.models import (
+    CostLine,
     Initiative,
     Lesson,
     LessonKind,
@@ -436,6 +437,8 @@ INITIATIVES: list[dict] = [
         "budget": 4_200_000,
         "running_cost": 1_100_000,
         "cost_to_date": 4_050_000,
+        # The alarm centre's licence is shared with the home-help service.
+        "shared_running": ("SF", 300_000),
         "start": 34,
         "months": 18,
         "updates": [
@@ -2189,6 +2192,7 @@ def _create_initiative(
         min(start - dt.timedelta(days=30), today - dt.timedelta(days=14))
     )
     initiative.save()
+    _create_cost_lines(initiative, spec, departments, office)
 
     lessons = spec.get("lessons", [])
     for (from_stage, to_stage), day in zip(steps, dates, strict=True):
@@ -2277,6 +2281,34 @@ def _create_initiative(
         lesson._history_date = _at(lesson_day, 15)
         lesson.save()
     return initiative
+
+
+def _create_cost_lines(initiative: Initiative, spec: dict, departments: dict, office) -> None:
+    """The initiative's money as cost lines (initiatives.costs), as the migration would have
+    moved it; a spec's `shared_running` names a department that pays that share of the running
+    cost (the cross-department case: one department pays, another gains)."""
+    from initiatives import costs
+
+    lines = costs.lines_from_figures(
+        initiative,
+        {name: getattr(initiative, name) for name in costs.MONEY_FIELDS},
+        horizon=10,
+    )
+    shared = spec.get("shared_running")
+    for line in lines:
+        if shared and line.kind == "running":
+            code, amount = shared
+            line.planned -= amount
+            line._history_user = office
+            line.save()
+            line = CostLine(
+                initiative=initiative, year=line.year, kind="running", planned=amount,
+                payer=departments[code], note="Delad licens",
+            )  # fmt: skip
+        line._history_user = office
+        line.save()
+    stored = costs.sums(initiative.cost_lines.all())
+    Initiative.objects.filter(pk=initiative.pk).update(**stored)
 
 
 def load_demo(*, today: dt.date | None = None) -> dict[str, int]:

@@ -286,6 +286,9 @@ class InitiativeForm(forms.ModelForm):
         if self.instance.pk:
             # The ref names the initiative in links and exports; it is fixed once created.
             del self.fields["ref"]
+            # Once created, its money is its cost lines' sums, edited as lines (initiatives.costs).
+            for name in ("budget", "running_cost", "cost_to_date"):
+                del self.fields[name]
             self._add_choices()
         else:
             del self.fields["version"]

@@ -17,8 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from benefits.models import PortfolioSetting
+from initiatives import costs
 from initiatives.exports import COLUMNS, GOAL_PREFIX, REASON_SUFFIX
 from initiatives.models import (
+    CostLine,
     Initiative,
     Kind,
     Outcome,
@@ -244,6 +247,18 @@ def plan(stored: dict, *, lock: bool = False) -> Plan:
     }
     departments = _still_there(Department.objects.all(), rows, "department_id")
     owners = _still_there(get_user_model().objects.filter(is_active=True), rows, "owner_id")
+    # The cost lines of the initiatives whose money a row changes: the money becomes lines
+    # (initiatives.costs), checked here so a row that cannot be is named before anything is
+    # written.
+    lines_of: dict[int, list[CostLine]] = {}
+    money_ids = [
+        existing[r["ref"]].pk
+        for r in rows
+        if r["ref"] in existing and set(r["fields"]) & set(costs.MONEY_FIELDS)
+    ]
+    horizon = PortfolioSetting.current().horizon_years if money_ids else 0
+    for line in fetch_in(CostLine.objects.all(), "initiative_id", money_ids):
+        lines_of.setdefault(line.initiative_id, []).append(line)
     goals = set()
     if any(row["scores"] for row in rows):
         goals = set(CouncilGoal.objects.values_list("pk", flat=True))
@@ -299,6 +314,15 @@ def plan(stored: dict, *, lock: bool = False) -> Plan:
                 % {"ref": ref},
             )
             continue
+        money = {name: changes[name] for name in costs.MONEY_FIELDS if name in changes}
+        if money:
+            try:
+                costs.reconciled(
+                    current, list(lines_of.get(current.pk, [])), money, horizon=horizon
+                )
+            except costs.CostError as problem:
+                error(problem.field, str(problem))
+                continue
         if changes or scores:
             result.updates.append(
                 {"initiative": current, "changes": changes, "scores": scores, "row": number}
@@ -370,6 +394,7 @@ def apply(plan: Plan, *, by, source: str) -> dict:
     update_rows(Initiative, [*sorted(fields), "version", "updated_at"], changed)
     insert_history(Initiative, changed, by=by, update=True)
     bulk_create_with_history(stage_changes, StageChange, default_user=by, batch_size=500)
+    _write_cost_lines(created, plan.updates, by)
     by_ref = {i.ref: i for i in created}
     score_items = [
         (by_ref[i.ref], item["scores"]) for i, item in zip(new, plan.creates, strict=True)
@@ -386,6 +411,39 @@ def apply(plan: Plan, *, by, source: str) -> dict:
         "unchanged": plan.unchanged,
         "stage_changes": len(stage_changes),
     }
+
+
+def _write_cost_lines(created: list[Initiative], updates: list[dict], by) -> None:
+    """The money of the rows as cost lines (initiatives.costs): made from the three figures
+    for a new initiative, adjusted as `costs.reconcile` does for a changed one (the plan has
+    checked that it can be). A constant number of queries, bulk writes with history."""
+    horizon = PortfolioSetting.current().horizon_years
+    new_lines: list[CostLine] = []
+    for initiative in created:
+        figures_given = {name: getattr(initiative, name) for name in costs.MONEY_FIELDS}
+        new_lines += costs.lines_from_figures(initiative, figures_given, horizon=horizon)
+    changed = {
+        item["initiative"].pk: (item["initiative"], money)
+        for item in updates
+        if (money := {n: item["changes"][n] for n in costs.MONEY_FIELDS if n in item["changes"]})
+    }
+    lines_of: dict[int, list[CostLine]] = {}
+    for line in fetch_in(CostLine.objects.all(), "initiative_id", list(changed)):
+        lines_of.setdefault(line.initiative_id, []).append(line)
+    updated_lines = []
+    for pk, (initiative, money) in changed.items():
+        lines = lines_of.get(pk, [])
+        for line in costs.reconciled(initiative, lines, money, horizon=horizon):
+            (updated_lines if line.pk else new_lines).append(line)
+    bulk_create_with_history(new_lines, CostLine, default_user=by, batch_size=500)
+    update_rows(CostLine, ["planned", "actual"], updated_lines)
+    insert_history(CostLine, updated_lines, by=by, update=True)
+    # A new initiative with money spent but no budget given: its budget is now the 0 planned of
+    # its investment line, as the sums say.
+    unbudgeted = [i for i in created if i.budget is None and i.cost_to_date]
+    for initiative in unbudgeted:
+        initiative.budget = 0
+    update_rows(Initiative, ["budget"], unbudgeted)
 
 
 def _write_scores(items, by) -> None:

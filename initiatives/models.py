@@ -3,7 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -407,3 +412,78 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class CostKind(models.TextChoices):
+    INVESTMENT = "investment", _("Investment")
+    RUNNING = "running", _("Running")
+
+
+# The years a cost line may fall in: the dates' window (initiatives.limits).
+COST_YEARS = [
+    MinValueValidator(limits.EARLIEST_DATE.year),
+    MaxValueValidator(limits.LATEST_DATE.year),
+]
+
+
+class CostLine(models.Model):
+    """One year's cost of an initiative, of one kind, borne by one actor: planned and actual.
+
+    The business case (portfolio.economics) reads them year by year. The initiative's budget
+    (planned investment), running cost (planned running cost of the latest year that has one)
+    and cost to date (all actual amounts) are their sums, kept on the initiative by
+    initiatives.costs.cost_lines_save in the same transaction as the lines, so every list,
+    export and the budget selection read one column as before.
+    """
+
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="cost_lines",
+        verbose_name=_("initiative"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=COST_YEARS)
+    kind = models.CharField(_("kind"), max_length=20, choices=CostKind.choices)
+    planned = models.PositiveBigIntegerField(
+        _("planned (SEK)"), default=0, validators=limits.amount_bounds
+    )
+    actual = models.PositiveBigIntegerField(
+        _("actual (SEK)"),
+        null=True,
+        blank=True,
+        validators=limits.amount_bounds,
+        help_text=_("Left blank until the year's outcome is known."),
+    )
+    # Who bears it: a department, or another organisation named in text (a region, a
+    # municipal company, the state); one of the two.
+    payer = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("paid by (department)"),
+    )
+    payer_other = models.CharField(_("paid by (other organisation)"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "kind", "id"]
+        verbose_name = _("cost line")
+        verbose_name_plural = _("cost lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(payer__isnull=False) & Q(payer_other=""))
+                | (Q(payer__isnull=True) & ~Q(payer_other="")),
+                name="cost_line_one_payer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} {self.year} {self.kind}"
+
+    @property
+    def payer_name(self) -> str:
+        return self.payer.name if self.payer_id else self.payer_other

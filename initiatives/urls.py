@@ -1,6 +1,6 @@
 from django.urls import path
 
-from initiatives import views
+from initiatives import cost_views, views
 
 app_name = "initiatives"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:ref>/", views.initiative_detail, name="detail"),
     path("<str:ref>/edit/", views.initiative_edit, name="edit"),
     path("<str:ref>/history/", views.initiative_history, name="history"),
+    path("<str:ref>/costs/", cost_views.cost_lines, name="costs"),
     path("<str:ref>/stage/", views.stage_change, name="stage"),
     path("<str:ref>/stage/<int:pk>/decide/", views.stage_decide, name="stage_decide"),
     path("<str:ref>/updates/", views.progress_update_create, name="progress_update"),

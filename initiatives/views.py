@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from benefits.models import Benefit, hourly_rate
+from benefits.models import Benefit, PortfolioSetting, hourly_rate
 from benefits.views import after_project, benefit_cards, due_benefit_items
-from initiatives import history, services
+from initiatives import costs, history, services
+from initiatives.cost_views import case_context
 from initiatives.forms import (
     SORT_COLUMNS,
     CheckInFilterForm,
@@ -32,6 +34,7 @@ from initiatives.forms import (
 from initiatives.models import Initiative, Lesson, Outcome, Stage, StageChange
 from organisation import permissions
 from organisation.permissions import require
+from portfolio import keyset
 from portfolio.htmx import page_or_fragment, wants_fragment
 from portfolio.views.goals import alignment_context
 
@@ -50,7 +53,8 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form = InitiativeFilterForm(request.GET or None, user=request.user)
     initiatives = form.filter(permissions.visible_to(request.user).for_list())
-    page = Paginator(initiatives, settings.INITIATIVES_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(initiatives, settings.INITIATIVES_PER_PAGE)
+    page = keyset.get_page(request, paginator, kind="initiatives")
     context = {"form": form, "page": page, "sort": form.current_sort, "sort_columns": SORT_COLUMNS}
     return render(
         request, page_or_fragment(request, "initiatives/list.html", "initiative-table"), context
@@ -77,6 +81,7 @@ def detail_context(request: HttpRequest, initiative: Initiative, **forms) -> dic
         "decision_form": StageDecisionForm(),
         **benefits_context(initiative, can_edit=can_edit, user=user),
         **alignment_context(request, initiative),
+        **case_context(request, initiative),
     }
 
 
@@ -110,7 +115,17 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
     require(permissions.can_create(request.user))
     form = InitiativeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        initiative = services.initiative_create(initiative=form.save(commit=False), by=request.user)
+        with transaction.atomic():
+            initiative = services.initiative_create(
+                initiative=form.save(commit=False), by=request.user
+            )
+            # The money typed becomes the initiative's cost lines (initiatives.costs).
+            costs.reconcile(
+                initiative,
+                {name: form.cleaned_data.get(name) for name in costs.MONEY_FIELDS},
+                by=request.user,
+                horizon=PortfolioSetting.current().horizon_years,
+            )
         messages.success(request, _("Initiative %(ref)s created.") % {"ref": initiative.ref})
         return _redirect(request, initiative.get_absolute_url())
     status = 422 if form.errors else 200

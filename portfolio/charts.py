@@ -266,3 +266,29 @@ def score_bubbles(rows: list[dict], stage_labels: dict[str, str], url_for) -> di
         yaxis=money.axis(_("Expected value (%(unit)s)") % {"unit": money.per_year}),
         legend={"orientation": "h", "y": 1.1},
     )  # fmt: skip
+
+
+def business_case_chart(case) -> dict:
+    """Costs (below the axis) and benefits per year, with the cumulative net as a line."""
+    labels = [str(row.year) for row in case.years]
+    money = MoneyScale(
+        [row.cost for row in case.years]
+        + [row.benefit for row in case.years]
+        + [row.cumulative for row in case.years]
+    )
+    hover = f"%{{x}}: %{{y:{money.hover}}} {money.unit}<extra>%{{fullData.name}}</extra>"
+    return _figure(
+        [
+            {"type": "bar", "name": _("Costs"), "x": labels,
+             "y": [money(-row.cost) for row in case.years], "marker": {"color": "#8a5200"},
+             "hovertemplate": hover},
+            {"type": "bar", "name": _("Benefits"), "x": labels,
+             "y": [money(row.benefit) for row in case.years], "marker": {"color": REALISED},
+             "hovertemplate": hover},
+            {"type": "scatter", "mode": "lines+markers", "name": _("Cumulative net"),
+             "x": labels, "y": [money(row.cumulative) for row in case.years],
+             "line": {"color": BRAND}, "hovertemplate": hover},
+        ],
+        barmode="relative", height=320, yaxis=money.axis(money.unit),
+        xaxis={"type": "category"}, legend={"orientation": "h", "y": 1.12},
+    )  # fmt: skip

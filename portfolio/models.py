@@ -307,7 +307,8 @@ class FiguresState(models.Model):
 
 
 class Computation(models.Model):
-    """A result too slow for a request (the efficient frontier, a large sensitivity run), computed
+    """A result too slow for a request (the efficient frontier, a large sensitivity run, a budget
+    selection over many candidates), computed
     by a background task (portfolio.tasks.run_computation) and read by the page that polls it.
 
     One row per (kind, key): the key is a hash of everything the result depends on, the
@@ -318,6 +319,7 @@ class Computation(models.Model):
     class Kind(models.TextChoices):
         FRONTIER = "frontier", _("efficient frontier")
         SENSITIVITY = "sensitivity", _("sensitivity analysis")
+        BUDGET = "budget", _("selection within a budget")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")

@@ -250,6 +250,9 @@ class Selection:
         """The gap in per cent, rounded up to two decimals: never shown smaller than it is."""
         return math.ceil(self.gap * 10_000 - 1e-9) / 100
 
+    # The keys of record(): what a saved decision keeps of how its set was found.
+    RECORDED = ("status", "score", "bound", "gap", "gap_percent", "seconds")
+
     def record(self) -> dict:
         """How the set was found, as plain values for a saved decision."""
         return {

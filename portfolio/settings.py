@@ -277,6 +277,9 @@ FIGURES_REBUILD_ON_READ = True
 # How long the budget selection's solver may search before it answers with the best set found
 # and its proven gap (portfolio.prioritisation.select_optimal).
 BUDGET_SOLVER_SECONDS = env_int("BUDGET_SOLVER_SECONDS", 5)
+# A budget selection over more candidates than this runs as a background task the page polls,
+# so no request waits for the solver's whole time (smaller cases are proven in well under 1 s).
+BUDGET_BACKGROUND_CANDIDATES = env_int("BUDGET_BACKGROUND_CANDIDATES", 2_000)
 # A sensitivity analysis of more candidates × draws than this runs as a background task the page
 # polls (the frontier always does); smaller ones are computed in the request.
 SENSITIVITY_BACKGROUND_SIZE = env_int("SENSITIVITY_BACKGROUND_SIZE", 2_000_000)

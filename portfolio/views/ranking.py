@@ -22,8 +22,8 @@ from benefits.calibration import MIN_CASES
 from organisation import permissions
 from organisation.numbers import format_number
 from organisation.permissions import require
+from portfolio import business_case, charts, prioritisation
 from portfolio import cache as data_cache
-from portfolio import charts, prioritisation
 from portfolio.columns import ColumnChoiceForm
 from portfolio.forms import DecisionForm, DecisionRecordForm, RankingForm, SensitivityForm
 from portfolio.htmx import page_or_fragment
@@ -31,6 +31,8 @@ from portfolio.models import Computation, CouncilGoal, Decision
 from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
 
 RANKING_PAGE_SIZE = 50
+# The budget's table of where the best set and the rank-order set differ shows this many rows.
+BUDGET_DIFFERENCES_SHOWN = 50
 # Shown by default: rank, movement, initiative, department, score, budget, expected SEK/year and,
 # with a budget, whether the optimal set takes it. These come on request ("Columns").
 RANKING_OPTIONAL_COLUMNS = [
@@ -40,6 +42,8 @@ RANKING_OPTIONAL_COLUMNS = [
     # What history suggests the promise is worth (benefits.calibration): two queries more, so
     # loaded only when chosen.
     ("calibrated", _lazy("Calibrated expected SEK/year")),
+    # The business case of each initiative on the page (portfolio.business_case): four queries.
+    ("economics", _lazy("Net present value, benefit-cost ratio and payback year")),
 ]
 FRONTIER_POINTS = 12
 SENSITIVITY_SHOWN = 30
@@ -74,14 +78,22 @@ def _candidates(request: HttpRequest, data) -> tuple[RankingForm, Candidates]:
     return form, load_candidates(initiatives, form.goals)
 
 
+def budget_background_candidates() -> int:
+    """A budget selection over more candidates than this is computed by a background task the
+    page polls, not in the request: settings.BUDGET_BACKGROUND_CANDIDATES, default 2,000 (the
+    solver may use all its solver_seconds() on a large case, and a request must not wait)."""
+    return int(getattr(settings, "BUDGET_BACKGROUND_CANDIDATES", 2_000))
+
+
 def budget_result(
     candidates: Candidates, ranking, budget: int | None, weights: list[float] | None = None
 ) -> dict | None:
-    """The best set within the budget beside the greedy rank-order set.
+    """The best set within the budget beside the greedy rank-order set, as plain values.
 
     The best set is the proven optimum, or, when the solver's time ran out, the best set found
-    with how far below the optimum it may be at most (`Selection.status`, `.gap`). Works on the
-    index arrays; rows are built only for the initiatives either set takes.
+    with how far below the optimum it may be at most (`optimal.status`, `.gap_percent`). Works on
+    the index arrays; rows are built only for the initiatives either set takes. Plain values, so
+    the page shows the same whether the request computed it or a background task stored it.
     """
     if budget is None or not len(candidates):
         return None
@@ -95,20 +107,56 @@ def budget_result(
     except prioritisation.BudgetError as error:
         return {"error": error.args[0], "budget": budget}
     greedy = prioritisation.select_greedy(order, costs, budget, must, scores=scores)
-    taken = order[(optimal.chosen | greedy.chosen)[order]]
+    # The chosen set is marked in the ranking itself (its refs); the table beside it lists only
+    # where the two sets differ, the first BUDGET_DIFFERENCES_SHOWN by rank: at 10,000
+    # candidates both sets hold thousands, and a table of them all is a megabyte of HTML.
+    differ = order[(optimal.chosen != greedy.chosen)[order]]
+    rows = []
+    for index in differ[:BUDGET_DIFFERENCES_SHOWN]:
+        item = ranking.at(index)
+        rows.append({
+            "rank": item.rank,
+            "ref": item.row["ref"],
+            "title": item.row["title"],
+            "budget": item.row["budget"],
+            "optimal": bool(optimal.chosen[index]),
+            "greedy": bool(greedy.chosen[index]),
+        })  # fmt: skip
+    refs = candidates.columns["ref"]
     return {
         "budget": budget,
-        "optimal": optimal,
-        "greedy": greedy,
-        "rows": [
-            {
-                "ranked": ranking.at(index),
-                "optimal": bool(optimal.chosen[index]),
-                "greedy": bool(greedy.chosen[index]),
-            }
-            for index in taken
-        ],
+        "optimal": {
+            **optimal.record(),
+            "optimal": optimal.optimal,
+            "total_score": optimal.total_score,
+            "total_cost": optimal.total_cost,
+            "count": int(optimal.chosen.sum()),
+        },
+        "greedy": {
+            "total_score": greedy.total_score,
+            "total_cost": greedy.total_cost,
+            "count": int(greedy.chosen.sum()),
+        },
+        "chosen": [refs[index] for index in order[optimal.chosen[order]]],
+        "rows": rows,
+        "differences": len(differ),
     }
+
+
+def _budget(
+    request: HttpRequest, form: RankingForm, candidates: Candidates, ranking
+) -> dict | None:
+    """The budget's selection for the page: computed here for a few candidates; for many, the
+    background computation of these filters, weights and budget, its result once done (else
+    {"budget", "computation"}, which the page shows as pending and polls)."""
+    amount = form.budget_value()
+    if amount is None or len(candidates) <= budget_background_candidates():
+        return budget_result(candidates, ranking, amount, form.weights())
+    params = {**_spec(form), "budget": amount, "seconds": solver_seconds()}
+    computation = _computation(request, Computation.Kind.BUDGET, params)
+    if computation.status == Computation.Status.DONE:
+        return computation.result
+    return {"budget": amount, "computation": computation}
 
 
 def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None) -> dict:
@@ -118,7 +166,11 @@ def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None
     page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(params.get("page"))
     columns = ColumnChoiceForm(params, choices=RANKING_OPTIONAL_COLUMNS)
     fill_expected_sek(page.object_list, calibrate="calibrated" in columns.chosen)
-    budget = budget_result(candidates, ranking, form.budget_value(), form.weights())
+    if "economics" in columns.chosen:
+        found = business_case.figures_for([item.row["id"] for item in page.object_list])
+        for item in page.object_list:
+            item.row["economics"] = found.get(item.row["id"])
+    budget = _budget(request, form, candidates, ranking)
     return {
         "form": form,
         "goals": candidates.goals,
@@ -128,14 +180,12 @@ def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None
         "can_see_calibration": permissions.can_see_calibration(request.user),
         "min_cases": MIN_CASES,
         "solver_seconds": solver_seconds(),
-        "selected": {
-            item["ranked"].row["ref"] for item in (budget or {}).get("rows", ()) if item["optimal"]
-        },
+        "selected": set((budget or {}).get("chosen", ())),
         "decision_form": decision_form or DecisionForm(),
         "sensitivity_form": SensitivityForm(),
         "can_save": permissions.can_save_decision(request.user),
         "params": params,
-        "query": params.urlencode(),
+        "query": _query(params),
     }
 
 
@@ -218,13 +268,14 @@ def _computation(request: HttpRequest, kind: str, params: dict) -> Computation:
     key = _key(kind, params)
     try:
         with transaction.atomic():
-            computation, created = Computation.objects.get_or_create(
+            # The result (up to a megabyte of JSON) is read once, at the end, when shown.
+            computation, created = Computation.objects.defer("result").get_or_create(
                 kind=kind, key=key, defaults={"params": params, "requested_by": request.user}
             )
             if created:
                 _enqueue(computation)
     except IntegrityError:
-        computation, created = Computation.objects.get(kind=kind, key=key), False
+        computation, created = Computation.objects.defer("result").get(kind=kind, key=key), False
     if not created and "retry" in request.GET and (computation.failed or computation.lost):
         with transaction.atomic():
             again = Computation.objects.filter(
@@ -248,6 +299,9 @@ def compute(computation: Computation, progress: Callable[[int], object]) -> dict
     weights, candidates = _spec_candidates(user, params)
     if computation.kind == Computation.Kind.FRONTIER:
         return frontier_result(candidates, weights, params["budget"], progress)
+    if computation.kind == Computation.Kind.BUDGET:
+        ranking = ranked(candidates, weights) if candidates.goals else None
+        return ranking and budget_result(candidates, ranking, params["budget"], weights)
     return sensitivity_result(
         candidates, weights, params["delta"], params["draws"], params["top_k"], params["seed"]
     )
@@ -420,7 +474,8 @@ def sensitivity_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def computation_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """A computation's state alone, which the frontier or sensitivity polls while it runs.
+    """A computation's state alone, which the frontier, the sensitivity or a budget selection
+    over many candidates polls while it runs.
 
     The query string only rebuilds the page's links; the result is the computation's, whoever
     asked for it. Without htmx (a reload), the page it belongs to.
@@ -428,13 +483,21 @@ def computation_status(request: HttpRequest, pk: int) -> HttpResponse:
     require(permissions.can_view(request.user))
     computation = get_object_or_404(Computation.objects.defer("params"), pk=pk)
     query = _query(request.GET)
-    frontier = computation.kind == Computation.Kind.FRONTIER
+    page = {
+        Computation.Kind.FRONTIER: "portfolio:frontier",
+        Computation.Kind.SENSITIVITY: "portfolio:sensitivity",
+        Computation.Kind.BUDGET: "portfolio:ranking",
+    }[computation.kind]
     if not request.htmx:
-        page = "portfolio:frontier" if frontier else "portfolio:sensitivity"
         return redirect(f"{reverse(page)}?{query}")
-    if frontier:
+    if computation.kind == Computation.Kind.FRONTIER:
         context = _frontier_context(computation)
         template = "portfolio/frontier.html#frontier-state"
+    elif computation.kind == Computation.Kind.BUDGET:
+        # Pending: this block again. Done or failed: a block that loads the ranking's results
+        # once, with the selection marked in the ranking itself (or the failure and a retry).
+        context = {"budget": {"computation": computation}}
+        template = "portfolio/ranking.html#budget-state"
     else:
         result = computation.result if computation.status == Computation.Status.DONE else None
         context = {"computation": computation, **_sensitivity_context(result)}
@@ -458,10 +521,23 @@ def decision_save(request: HttpRequest) -> HttpResponse:
     weights = form.weights()
     ranking = ranked(candidates, weights)
     budget = form.budget_value()
-    result = budget_result(candidates, ranking, budget, weights)
+    result = _budget(request, form, candidates, ranking)
+    if result and "computation" in result:
+        # Many candidates: the selection is a background computation, and the decision records
+        # only a selection that was shown. Asked again, it is taken from the computation.
+        decision_form.add_error(
+            None,
+            _(
+                "The best set within the budget is still being computed. Save again when it "
+                "is shown."
+            ),
+        )
+        params = QueryDict(request.POST.get("query", ""))
+        context = _ranking_context(request, params, decision_form)
+        return render(request, "portfolio/ranking.html", context, status=409)
     selection, found = [], None
     if result and "optimal" in result:
-        selection = [item["ranked"].row["ref"] for item in result["rows"] if item["optimal"]]
+        selection = result["chosen"]
         found = result["optimal"]
     decision = Decision.objects.create(
         comment=decision_form.cleaned_data["comment"],
@@ -482,23 +558,28 @@ def decision_save(request: HttpRequest) -> HttpResponse:
             for row in ranking
         ],  # fmt: skip
         selection=selection,
-        selection_method=found.record() if found is not None else {},
+        selection_method=(
+            {key: found[key] for key in prioritisation.Selection.RECORDED} if found else {}
+        ),
         registry_number=decision_form.cleaned_data["registry_number"],
         minutes_url=decision_form.cleaned_data["minutes_url"],
         created_by=request.user,
     )
     messages.success(request, _("The decision was saved. It can no longer be changed."))
-    if found is not None and not found.optimal:
+    if found and not found["optimal"]:
         messages.warning(request, _selection_note(found))
     return redirect(decision)
 
 
-def _selection_note(found: prioritisation.Selection) -> str:
+def _selection_note(found: dict) -> str:
     """Says that a saved selection is the best found in the time, not the proven optimum."""
     return _(
         "The selection is the best set found in %(seconds)s s, not the proven optimum: at most "
         "%(gap)s %% below it."
-    ) % {"seconds": format_number(round(found.seconds, 1)), "gap": format_number(found.gap_percent)}
+    ) % {
+        "seconds": format_number(round(found["seconds"], 1)),
+        "gap": format_number(found["gap_percent"]),
+    }
 
 
 @require_GET

@@ -9,6 +9,16 @@ document.addEventListener("htmx:afterSettle", function () {
     summary.setAttribute("data-announced", "");
     summary.setAttribute("tabindex", "-1");
     summary.focus();
+    return;
+  }
+  // A block swapped in place of the control that asked for it (an inline form, the block it
+  // saves back to) takes focus at its heading, so the keyboard carries on inside it instead of
+  // falling back to the top of the page.
+  var focus = document.querySelector("[data-focus-on-swap]:not([data-focused])");
+  if (focus) {
+    focus.setAttribute("data-focused", "");
+    focus.setAttribute("tabindex", "-1");
+    focus.focus();
   }
 });
 

@@ -132,7 +132,7 @@ def test_an_edit_saved_after_someone_else_s_save_merges_both(
     page.goto(f"/initiatives/{own_initiative.ref}/edit/")
     save_meanwhile(own_initiative, office, title="Skolmjölksroboten (kontoret)")
 
-    page.locator("#id_budget").fill("250000")
+    page.locator("#id_tags").fill("RPA, skola")
     page.locator("#initiative-form button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(rf"/initiatives/{own_initiative.ref}/$"))
@@ -143,7 +143,7 @@ def test_an_edit_saved_after_someone_else_s_save_merges_both(
     expect(page.locator(".messages")).to_have_text(merged)
     expect(page.locator("h1")).to_contain_text("Skolmjölksroboten (kontoret)")
     saved = Initiative.objects.get(pk=own_initiative.pk)
-    assert (saved.title, saved.budget) == ("Skolmjölksroboten (kontoret)", 250_000)
+    assert (saved.title, saved.tags) == ("Skolmjölksroboten (kontoret)", "RPA, skola")
     assert console_errors == []
 
 

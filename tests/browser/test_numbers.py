@@ -97,7 +97,8 @@ def test_the_pages_with_number_fields_have_no_wcag_violations(
     for where, path in [
         ("measurement", f"/benefits/{benefit.pk}/measurements/"),
         ("benefit", f"/benefits/{benefit.pk}/edit/"),
-        ("initiative", f"/initiatives/{own_initiative.ref}/edit/"),
+        ("new initiative", "/initiatives/new/"),
+        ("cost lines", f"/initiatives/{own_initiative.ref}/costs/"),
         ("hourly rate", "/benefits/settings/"),
     ]:
         page.goto(path)

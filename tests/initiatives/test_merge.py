@@ -125,20 +125,18 @@ def test_values_compare_as_a_form_and_a_row_hold_them(own_department):
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
-def test_they_saved_the_title_you_save_the_budget_and_both_are_kept(
+def test_they_saved_the_title_you_save_the_tags_and_both_are_kept(
     client_for, office, head, own_initiative, headers
 ):
     opened = opened_form(client_for(head), own_initiative)
     client_for(office).post(edit_url(own_initiative), {**opened, "title": "Office's title"})
 
     client = client_for(head)
-    response = client.post(
-        edit_url(own_initiative), {**opened, "budget": "250000"}, headers=headers
-    )
+    response = client.post(edit_url(own_initiative), {**opened, "tags": "250000"}, headers=headers)
 
     assert response.status_code == (200 if headers else 302)
     own_initiative.refresh_from_db()
-    assert (own_initiative.title, own_initiative.budget) == ("Office's title", 250_000)
+    assert (own_initiative.title, own_initiative.tags) == ("Office's title", "250000")
     assert own_initiative.version == 3
     page = client.get(own_initiative.get_absolute_url()).text
     assert "Someone else saved this initiative while you were editing" in page
@@ -177,7 +175,7 @@ def test_both_changed_the_title_so_you_must_choose_and_an_unchosen_resave_revert
 ):
     opened = opened_form(client_for(head), own_initiative)
     client_for(office).post(
-        edit_url(own_initiative), {**opened, "title": "Office's title", "budget": "400000"}
+        edit_url(own_initiative), {**opened, "title": "Office's title", "tags": "400000"}
     )
     client = client_for(head)
     conflict = client.post(
@@ -191,7 +189,7 @@ def test_both_changed_the_title_so_you_must_choose_and_an_unchosen_resave_revert
     assert "Keep the saved value: Office&#39;s title" in conflict.text
     assert "Use yours: Head&#39;s title" in conflict.text
     returned = posted_form(conflict.text)
-    assert returned["budget"] == "400000"  # only they changed it: their value is shown
+    assert returned["tags"] == "400000"  # only they changed it: their value is shown
     assert returned["summary"] == "Head's summary"  # only you changed it: yours is kept
     assert returned["title"] == "Head's title"
     assert "choose_title" not in returned  # nothing is chosen for the user
@@ -201,7 +199,7 @@ def test_both_changed_the_title_so_you_must_choose_and_an_unchosen_resave_revert
     assert again.status_code == 422
     assert "Choose which value to keep." in again.text
     own_initiative.refresh_from_db()
-    assert (own_initiative.title, own_initiative.budget) == ("Office's title", 400_000)
+    assert (own_initiative.title, own_initiative.tags) == ("Office's title", "400000")
     assert own_initiative.summary == ""
     assert posted_form(again.text)["summary"] == "Head's summary"  # still kept
 
@@ -212,7 +210,7 @@ def test_choosing_theirs_or_yours_saves_that_value_with_the_rest_merged(
 ):
     opened = opened_form(client_for(head), own_initiative)
     client_for(office).post(
-        edit_url(own_initiative), {**opened, "title": "Office's title", "budget": "400000"}
+        edit_url(own_initiative), {**opened, "title": "Office's title", "tags": "400000"}
     )
     client = client_for(head)
     conflict = client.post(
@@ -225,7 +223,7 @@ def test_choosing_theirs_or_yours_saves_that_value_with_the_rest_merged(
     assert response.status_code == 302
     own_initiative.refresh_from_db()
     assert own_initiative.title == title
-    assert own_initiative.budget == 400_000
+    assert own_initiative.tags == "400000"
     assert own_initiative.summary == "Head's summary"
     assert own_initiative.version == 3
 
@@ -298,13 +296,13 @@ def test_an_unknown_opened_version_makes_every_difference_a_choice(
 ):
     data = {**opened_form(client_for(head), own_initiative), "version": "99"}
     response = client_for(head).post(
-        edit_url(own_initiative), {**data, "title": "Head's title", "budget": "5"}
+        edit_url(own_initiative), {**data, "title": "Head's title", "tags": "5"}
     )
     assert response.status_code == 409
     returned = posted_form(response.text)
-    assert set(returned["conflicts"].split(",")) == {"title", "budget"}
+    assert set(returned["conflicts"].split(",")) == {"title", "tags"}
     own_initiative.refresh_from_db()
-    assert (own_initiative.title, own_initiative.budget) == ("Skolmjölksroboten", None)
+    assert (own_initiative.title, own_initiative.tags) == ("Skolmjölksroboten", "")
 
 
 def test_the_choices_escape_what_was_saved(client_for, office, head, own_initiative):
@@ -327,12 +325,12 @@ def test_an_unchanged_resave_after_a_merge_is_not_a_conflict(
         edit_url(own_initiative), {**opened, "summary": "Rad ett\nRad två\nRad tre"}
     )
     response = client_for(head).post(
-        edit_url(own_initiative), {**opened, "summary": "Rad ett\r\nRad två", "budget": "7"}
+        edit_url(own_initiative), {**opened, "summary": "Rad ett\r\nRad två", "tags": "7"}
     )
     assert response.status_code == 302
     own_initiative.refresh_from_db()
     assert own_initiative.summary.replace("\r\n", "\n") == "Rad ett\nRad två\nRad tre"
-    assert own_initiative.budget == 7
+    assert own_initiative.tags == "7"
 
 
 def test_a_merged_save_takes_the_same_queries_however_long_the_history(
@@ -349,10 +347,10 @@ def test_a_merged_save_takes_the_same_queries_however_long_the_history(
     client = client_for(head)
     # 14, and one: whether the dashboard's sums are kept (portfolio.figures; not here).
     with django_assert_num_queries(15):
-        response = client.post(edit_url(own_initiative), {**opened, "budget": "1"})
+        response = client.post(edit_url(own_initiative), {**opened, "tags": "1"})
     assert response.status_code == 302
     saved = Initiative.objects.get()
-    assert (saved.title, saved.budget, saved.version) == ("Office's title 19", 1, 22)
+    assert (saved.title, saved.tags, saved.version) == ("Office's title 19", "1", 22)
 
 
 def test_your_start_after_their_new_end_is_not_saved_until_you_choose(
