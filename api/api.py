@@ -24,7 +24,7 @@ from benefits.models import Benefit, Measurement, hourly_rate
 from initiatives.models import Initiative
 from organisation import permissions
 from organisation.models import Department
-from portfolio import dashboard, keyset, prioritisation
+from portfolio import business_case, dashboard, keyset, prioritisation
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.ranking import fill_expected_sek, load_candidates, ranked
 
@@ -236,6 +236,32 @@ def initiative_detail(request: HttpRequest, ref: schemas.Text):
         "goal_scores": [
             {"goal_id": a.goal_id, "title": a.goal.title, "score": a.score, "reason": a.reason}
             for a in scores
+        ],
+        "business_case": _business_case_out(business_case.initiative_case(initiative)),
+    }
+
+
+def _business_case_out(case: business_case.Case) -> dict:
+    return {
+        "base_year": case.base_year,
+        "horizon_years": case.horizon,
+        "discount_rate_percent": float(case.rate_percent),
+        "npv": round(case.npv, 2),
+        "bcr": None if case.bcr is None else round(case.bcr, 6),
+        "payback_year": case.payback_year,
+        "years": [
+            {
+                "year": row.year,
+                "cost": row.cost,
+                "benefit": round(row.benefit, 2),
+                "net": round(row.net, 2),
+                "cumulative_net": round(row.cumulative, 2),
+                "actual_cost": row.actual_cost,
+                "realised_benefit": (
+                    None if row.realised_benefit is None else round(row.realised_benefit, 2)
+                ),
+            }
+            for row in case.years
         ],
     }
 

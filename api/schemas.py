@@ -166,11 +166,37 @@ class GoalScoreOut(Schema):
     reason: str
 
 
+class BusinessCaseYearOut(Schema):
+    year: int
+    cost: float = Field(description="Planned costs of the year, SEK (investment and running).")
+    benefit: float = Field(description="Planned benefit money of the year, SEK.")
+    net: float = Field(description="Benefit − cost, SEK.")
+    cumulative_net: float = Field(description="The nets summed from the base year, SEK.")
+    actual_cost: float | None = Field(description="Actual costs recorded for the year, SEK.")
+    realised_benefit: float | None = Field(
+        description="Realised benefit money of the year, SEK; null for a future year."
+    )
+
+
+class BusinessCaseOut(Schema):
+    base_year: int = Field(description="Year 0: the planned start's year, else the created one.")
+    horizon_years: int
+    discount_rate_percent: float = Field(description="A real rate, % a year.")
+    npv: float = Field(description="Net present value of the planned case, SEK.")
+    bcr: float | None = Field(description="Benefit-cost ratio; null when there is no cost.")
+    payback_year: int | None = Field(description="First year the cumulative net is ≥ 0.")
+    years: list[BusinessCaseYearOut]
+
+
 class InitiativeDetailOut(InitiativeOut):
     hypothesis: str
     stop_criteria: str
     benefits: list[BenefitOut]
     goal_scores: list[GoalScoreOut]
+    business_case: BusinessCaseOut = Field(
+        description="Costs and benefits year by year, as on the initiative's page (DESIGN.md "
+        "'Money over time')."
+    )
 
 
 class GoalOut(Schema):

@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from benefits.models import PortfolioSetting
+from initiatives.models import CostLine
 from portfolio.models import Alignment, CouncilGoal
 from tests.benefits.factories import TODAY, make_benefit, measure
 from tests.conftest import make_initiative, make_update
@@ -221,8 +223,44 @@ def test_the_detail_takes_a_constant_number_of_queries(
             measure(benefit, TODAY - dt.timedelta(days=days * 15), days, head)
     client = api_as(executive)
     client.get("/api/v1/goals")  # the token's first use is recorded
-    # token and user, role; the initiative, the hourly rate, benefits, measurements, scores
-    with django_assert_num_queries(7):
+    for year in range(2020, 2040):
+        CostLine.objects.create(
+            initiative=own_initiative, year=year, kind="running", planned=1000,
+            payer=own_initiative.department,
+        )  # fmt: skip
+    # token and user, role; the initiative, the hourly rate, benefits, measurements, scores;
+    # the business case's settings, cost lines, benefits and measurements
+    with django_assert_num_queries(11):
         detail = client.get(f"{LIST}/DIG-2026-001").json()
     assert len(detail["benefits"]) == 20
     assert sum(len(b["measurements"]) for b in detail["benefits"]) == 200
+
+
+def test_the_detail_gives_the_business_case_as_the_page_does(
+    api_as, executive, head, own_department
+):
+    setting = PortfolioSetting.current()
+    setting.discount_rate = Decimal("0")
+    setting.save()
+    initiative = make_initiative(own_department, ref="BC-1", planned_start=dt.date(2026, 1, 1))
+    CostLine.objects.create(
+        initiative=initiative, year=2026, kind="investment", planned=1_000_000, actual=900_000,
+        payer=own_department,
+    )  # fmt: skip
+    # 500 units × 1,000 SEK a year from 1 January 2026 (baseline = target), for 5 years.
+    make_benefit(
+        initiative, baseline_value=Decimal("0"), target_value=Decimal("500"),
+        baseline_date=dt.date(2026, 1, 1), target_date=dt.date(2026, 1, 1),
+        sek_per_unit=Decimal("1000"),
+    )  # fmt: skip
+    case = api_as(executive).get(f"{LIST}/BC-1").json()["business_case"]
+    assert (case["base_year"], case["horizon_years"], case["discount_rate_percent"]) == (
+        2026, 10, 0.0,
+    )  # fmt: skip
+    # Rate 0: 5 × 500,000 − 1,000,000; BCR 2.5; cumulative 0 in 2027.
+    assert (case["npv"], case["bcr"], case["payback_year"]) == (1_500_000, 2.5, 2027)
+    first = case["years"][0]
+    assert (first["year"], first["cost"], first["benefit"], first["actual_cost"]) == (
+        2026, 1_000_000, 500_000, 900_000,
+    )  # fmt: skip
+    assert [year["benefit"] for year in case["years"]] == [500_000] * 5 + [0] * 6
