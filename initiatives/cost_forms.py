@@ -87,18 +87,6 @@ class BaseCostLineFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "departments": self.departments}
 
-    @property
-    def empty_form(self):
-        form = self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            departments=self.departments,
-        )
-        self.add_fields(form, None)
-        return form
-
     def lines(self) -> list[LineValues]:
         """The lines to keep: every filled row not marked for removal."""
         # A blank extra row was not validated and has no cleaned data: nothing to keep.

@@ -18,7 +18,7 @@ every other line as it is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 from django.db import transaction
 from django.utils import timezone
@@ -230,6 +230,14 @@ class LineValues:
     payer_other: str
     note: str = ""
 
+    @classmethod
+    def of(cls, line: CostLine) -> LineValues:
+        """A saved line's values, to compare with what a form gives."""
+        return cls(**{name: getattr(line, name) for name in LINE_FIELDS})
+
+
+LINE_FIELDS = [field.name for field in fields(LineValues)]
+
 
 @transaction.atomic
 def cost_lines_save(
@@ -246,36 +254,18 @@ def cost_lines_save(
     if current.version != opened_version:
         raise EditConflict(current, conflicts=[], yours=[])
     existing = list(current.cost_lines.all())
-    key = lambda line: (  # noqa: E731
-        line.year, line.kind, line.planned, line.actual, line.payer_id, line.payer_other,
-        line.note,
-    )  # fmt: skip
-    wanted = [
-        (
-            line.year,
-            line.kind,
-            line.planned,
-            line.actual,
-            line.payer_id,
-            line.payer_other,
-            line.note,
-        )
-        for line in lines
-    ]
     keep: list[CostLine] = []
-    remaining = list(wanted)
+    remaining = list(lines)
     for line in existing:
-        if key(line) in remaining:
-            remaining.remove(key(line))
+        saved = LineValues.of(line)
+        if saved in remaining:
+            remaining.remove(saved)
             keep.append(line)
         else:
             line._history_user = by
             line.delete()
-    for year, kind, planned, actual, payer_id, payer_other, note in remaining:
-        line = CostLine(
-            initiative=current, year=year, kind=kind, planned=planned, actual=actual,
-            payer_id=payer_id, payer_other=payer_other, note=note,
-        )  # fmt: skip
+    for values in remaining:
+        line = CostLine(initiative=current, **asdict(values))
         line._history_user = by
         line.save()
         keep.append(line)
