@@ -49,7 +49,8 @@ clean:
 # then on PostgreSQL when DATABASE_URL is set at N = 100, 10,000 and 100,000, then the load test
 # there; each run on a database of its own (portfolio_bench_<pid>_<time>, dropped at the end);
 # then the import at its documented limits (bench/imports.py: reading files;
-# bench/import_apply.py: upload, preview and apply through the views, on SQLite and PostgreSQL).
+# bench/import_apply.py: upload, preview and apply through the views, on SQLite and PostgreSQL);
+# and the prioritisation's maths alone (bench/solver.py: the solver, with links, the frontier).
 # Writes docs/BENCHMARKS.md. Never part of make test. Takes about half an hour on two cores.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet "locust>=2.30,<3" "pyinstrument>=5,<6"
@@ -57,6 +58,7 @@ bench: $(STAMP)
 	if [ -n "$$DATABASE_URL" ]; then $(BIN)/python -m bench.run --database "$$DATABASE_URL" \
 	  --sizes 100,10000,100000 || true; fi
 	if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory load; fi
+	$(BIN)/python bench/solver.py || true
 	$(BIN)/python -m bench.imports || true
 	env -u DATABASE_URL $(BIN)/python -m bench.import_apply || true
 	if [ -n "$$DATABASE_URL" ]; then $(BIN)/python -m bench.import_apply || true; fi

@@ -192,7 +192,20 @@ def initiative_list(request: HttpRequest, filters: Query[schemas.InitiativeFilte
     if len(rows) > filters.limit:
         rows = rows[: filters.limit]
         next_cursor = _make_cursor("initiatives", [rows[-1].ref])
-    return _page([_initiative_out(i) for i in rows], filters, count, next_cursor)
+    found = business_case.figures_for([i.pk for i in rows])  # the page's only: four queries
+    items = [{**_initiative_out(i), **_figures_out(found.get(i.pk))} for i in rows]
+    return _page(items, filters, count, next_cursor)
+
+
+def _figures_out(figures: business_case.Figures | None) -> dict:
+    """NPV, BCR and payback year as the detail's business case rounds them."""
+    if figures is None:  # deleted between the page's query and the figures'
+        return {"npv": None, "bcr": None, "payback_year": None}
+    return {
+        "npv": round(figures.npv, 2),
+        "bcr": None if figures.bcr is None else round(figures.bcr, 6),
+        "payback_year": figures.payback_year,
+    }
 
 
 @initiatives_router.get(
@@ -352,6 +365,7 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
         key = [weighed, last.score, last.row["title"].casefold(), last.row["id"]]
         next_cursor = _make_cursor("ranking", key)
     fill_expected_sek(shown)
+    found = business_case.figures_for([row.row["id"] for row in shown])  # four queries
     items = [
         {
             "rank": row.rank,
@@ -364,6 +378,7 @@ def ranking(request: HttpRequest, filters: Query[schemas.RankingFilters]):
             "goal_scores": dict(zip(ids, row.goal_scores, strict=True)),
             "budget": row.row["budget"],
             "expected_sek": row.row["expected_sek"],
+            **_figures_out(found.get(row.row["id"])),
         }
         for row in shown
     ]
@@ -402,14 +417,19 @@ def _ranking_start(rows, key: list, weighed: str) -> int:
     _, score, folded, last_id = key
     # Rounded as the ranking rounds them before it orders, so that equal scores compare equal.
     score = float(prioritisation._same(np.array([float(score)]))[0])
-    ids = np.asarray(rows.candidates.columns["id"], dtype=np.int64)[rows.order]
+    ids = rows.candidates.ids[rows.order]
     scores = prioritisation._same(np.asarray(rows.scores, dtype=float))[rows.order]
-    folds = [rows.candidates.titles[index].casefold() for index in rows.order]
     found = np.flatnonzero(ids == last_id)
-    if len(found) and scores[found[0]] == score and folds[found[0]] == folded:
-        return int(found[0]) + 1
-    for position, (row_score, row_fold, row_id) in enumerate(zip(scores, folds, ids, strict=True)):
-        if (-row_score, row_fold, int(row_id)) > (-score, folded, last_id):
+    if len(found) and scores[found[0]] == score:
+        row = rows.candidates.row(rows.order[found[0]])
+        if row is not None and row["title"].casefold() == folded:
+            return int(found[0]) + 1
+    # The cursor's row went or changed: the titles of all (one query), to find where it would be.
+    rows.candidates.load(rows.order)
+    for position, (row_score, index) in enumerate(zip(scores, rows.order, strict=True)):
+        row = rows.candidates.row(index)
+        fold = row["title"].casefold() if row else ""
+        if (-row_score, fold, int(rows.candidates.ids[index])) > (-score, folded, last_id):
             return position
     return len(rows)
 
@@ -436,12 +456,15 @@ def dashboard_figures(request: HttpRequest, filters: Query[schemas.DashboardFilt
     initiatives = dashboard.filter_initiatives(
         permissions.visible_to(request.user).active(), department=department, goal=goal
     )
-    rate = hourly_rate()
+    from benefits.models import PortfolioSetting
+
+    setting = PortfolioSetting.current()  # the hourly rate and the business case's horizon
+    rate = setting.hourly_rate
     benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
     goals = list(CouncilGoal.objects.active())
     found = dashboard.figures_for(
         initiatives, benefits, goals, department=department, goal=goal, rate=rate,
-        unassigned=_("No goal scored"), with_behind=False,
+        unassigned=_("No goal scored"), with_behind=False, horizon=setting.horizon_years,
     )  # fmt: skip
     head, after = found["head"], found["after"]
     return {
@@ -475,6 +498,9 @@ def dashboard_figures(request: HttpRequest, filters: Query[schemas.DashboardFilt
         "by_department": found["departments"],
         "by_goal": found["by_goal"],
         "over_time": found["timeline"],
+        "money_by_year": found["money_years"],
+        "who_pays_who_gains": found["actors"],
+        "cross_department": found["crossings"],
     }
 
 

@@ -112,6 +112,23 @@ class InitiativeOut(Schema):
     archived: bool
 
 
+class BusinessCaseFigures(Schema):
+    """The planned business case in three numbers (portfolio.business_case.figures_for)."""
+
+    npv: float | None = Field(
+        description="Net present value of the planned business case, SEK, as on the "
+        "initiative's page (DESIGN.md 'Money over time')."
+    )
+    bcr: float | None = Field(description="Benefit-cost ratio; null when there is no cost.")
+    payback_year: int | None = Field(
+        description="First year the cumulative net is ≥ 0; null when not within the horizon."
+    )
+
+
+class InitiativeListOut(BusinessCaseFigures, InitiativeOut):
+    pass
+
+
 class InitiativePage(Schema):
     count: int | None = Field(
         description="How many rows match the filters; null on pages asked for with a cursor."
@@ -121,7 +138,7 @@ class InitiativePage(Schema):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page."
     )
-    items: list[InitiativeOut]
+    items: list[InitiativeListOut]
 
 
 class MeasurementOut(Schema):
@@ -212,7 +229,7 @@ class GoalList(Schema):
     items: list[GoalOut]
 
 
-class RankedOut(Schema):
+class RankedFields(Schema):
     rank: int
     ref: str
     title: str
@@ -223,6 +240,10 @@ class RankedOut(Schema):
     goal_scores: dict[str, int] = Field(description="Alignment score per goal id; missing = 0.")
     budget: int | None
     expected_sek: float | None
+
+
+class RankedOut(BusinessCaseFigures, RankedFields):
+    pass
 
 
 class RankingPage(Schema):
@@ -283,6 +304,39 @@ class AfterProjectOut(Schema):
     not_realised: int = Field(description="Reviewed as not realised.")
 
 
+class MoneyYearRow(Schema):
+    year: int
+    cost_planned: float = Field(description="Planned costs of the year's cost lines, SEK.")
+    cost_actual: float = Field(description="Actual amounts of the year's cost lines, SEK.")
+    benefit_planned: float = Field(description="Planned benefit money of the year, SEK.")
+    benefit_realised: float | None = Field(
+        description="SEK/year the latest measurements show at the year's end (today for this "
+        "year); null for a future year."
+    )
+
+
+class ActorRow(Schema):
+    kind: Literal["department", "residents", "businesses", "other"]
+    department: str | None = Field(description="The department's code; null for the others.")
+    label: str
+    pays: float = Field(description="Planned costs it bears, SEK.")
+    gains: float = Field(description="Planned benefit money it gains, SEK.")
+    net: float = Field(description="Gains − pays, SEK.")
+    pays_for_others: float = Field(
+        description="Of what it pays, the part that buys what other actors gain, SEK."
+    )
+    paid_by_others: float = Field(description="What other actors pay for what it gains, SEK.")
+
+
+class CrossingRow(Schema):
+    payer: str
+    payer_code: str
+    gainer: str
+    gainer_code: str
+    amount: float = Field(description="What the payer department pays for what the gaining "
+                          "department gains, SEK.")  # fmt: skip
+
+
 class DashboardOut(Schema):
     headline: HeadlineOut
     after_project: AfterProjectOut = Field(
@@ -292,3 +346,15 @@ class DashboardOut(Schema):
     by_department: list[MoneyRow]
     by_goal: list[MoneyRow]
     over_time: list[MonthRow]
+    money_by_year: list[MoneyYearRow] = Field(
+        description="Each initiative's business-case years (its start year through the "
+        "horizon), summed by calendar year; undiscounted."
+    )
+    who_pays_who_gains: list[ActorRow] = Field(
+        description="Planned costs and planned benefit money by actor over each initiative's "
+        "horizon, undiscounted. In each initiative every payer's money counts towards the "
+        "gainers in proportion to the planned benefit money each gains."
+    )
+    cross_department: list[CrossingRow] = Field(
+        description="The largest amounts one department pays for what another gains."
+    )

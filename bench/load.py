@@ -503,11 +503,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_test(url: str, args) -> int:
-    print(f"Load test: preparing N = {args.initiatives:,} in {db.name_of(url)}…", flush=True)
+    print(f"Load test: at least N = {args.initiatives:,} in {db.name_of(url)}…", flush=True)
     writes = int(args.duration / args.write_every) + 5
     accounts, refs, posts, budget = prepare(
         args.initiatives, args.users, args.seed, writes, args.writers
     )
+    from initiatives.models import Initiative
+
+    print(f"  {Initiative.objects.count():,} initiatives there", flush=True)
 
     port = free_port()
     host = f"http://127.0.0.1:{port}"

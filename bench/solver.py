@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/solver.py                # the standard cases
     .venv/bin/python bench/solver.py solve 10000 0.1 [seconds] [notable]
+    .venv/bin/python bench/solver.py linked 1000 100 0.1   # with "requires" links and groups
     .venv/bin/python bench/solver.py sensitivity 10000 1000 [track]
 
 No database and no Django: the same random portfolio the synthetic loader writes (five goals
@@ -65,6 +66,41 @@ def solve(n: int, share: float, seconds: float | None, table: bool = True) -> st
     )
 
 
+def random_links(n: int, count: int, seed: int = 11) -> p.Links:
+    """`count` constraints among n candidates: two thirds "requires" links (acyclic: a later
+    candidate requires an earlier one), one third groups of three alternatives."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    while len(pairs) < count * 2 // 3:
+        a, b = sorted(rng.choice(n, 2, replace=False).tolist())
+        pairs.append((b, a))
+    spare = rng.permutation(n)
+    groups = tuple(spare[3 * i : 3 * i + 3] for i in range(count - len(pairs)))
+    return p.Links(requires=np.array(pairs, dtype=np.int64), groups=groups)
+
+
+def linked(n: int, count: int, share: float, seconds: float) -> str:
+    """The budget selection with `count` links and groups (issue 14: 1,000 and 100, ≤ 2 s)."""
+    alignment, costs, must = portfolio(n)
+    must[:] = False  # must-dos that exclude each other would make the case infeasible
+    scores = p.strategic_scores(alignment, WEIGHTS)
+    links = random_links(n, count)
+    budget = int(costs.sum() * share)
+    start = time.perf_counter()
+    found = p.select_optimal(
+        scores, costs, budget, must, links=links, time_limit=seconds, unit=p.score_unit(WEIGHTS)
+    )
+    wall = time.perf_counter() - start
+    assert links.holds(found.chosen) and found.total_cost <= budget
+    verdict = "no target"
+    if n <= 1000:
+        verdict = "target ≤ 2 s and optimal: " + ("PASS" if wall <= 2 and found.optimal else "MISS")
+    return (
+        f"linked n={n} constraints={count} budget={share:.0%}: {wall:.2f} s, {found.status}, "
+        f"score {found.total_score:.1f}, gap {found.gap:.2e}; {verdict}"
+    )
+
+
 def frontier(n: int, seconds: float) -> str:
     alignment, costs, must = portfolio(n)
     scores = p.strategic_scores(alignment, WEIGHTS)
@@ -106,6 +142,10 @@ CASES = [
     ["solve", "8000", "0.1", "5", "notable"],
     ["solve", "10000", "0.1", "0.05", "notable"],
     ["frontier", "10000", "5"],
+    ["frontier", "1000", "5"],
+    ["linked", "1000", "100", "0.1"],
+    ["linked", "1000", "100", "0.3"],
+    ["linked", "10000", "100", "0.1"],
     ["sensitivity", "10000", "1000", "30"],
     ["sensitivity", "10000", "1000"],
     ["sensitivity", "10000", "2000", "30"],
@@ -121,6 +161,8 @@ def main(argv: list[str]) -> None:
     if kind == "solve":
         seconds = float(rest[2]) if len(rest) > 2 else 5.0
         print(solve(int(rest[0]), float(rest[1]), seconds, table=rest[3:4] != ["notable"]))
+    elif kind == "linked":
+        print(linked(int(rest[0]), int(rest[1]), float(rest[2]), 5.0))
     elif kind == "frontier":
         print(frontier(int(rest[0]), float(rest[1])))
     elif kind == "sensitivity":

@@ -43,6 +43,7 @@ from benefits.models import (
 from benefits.services import benefit_refresh_latest
 from initiatives.demo import HEADS, INITIATIVES, LINE_MANAGER, OFFICE_USER, _at, _first_of_month
 from initiatives.models import Initiative, Outcome, Stage, StageChange, StageChangeStatus
+from organisation.models import Department
 
 FIN, RED, QUA, ENV = (
     Category.FINANCIAL,
@@ -941,6 +942,9 @@ BENEFITS: list[dict] = [
         "cap": 1,
         "step": 1000,
         "note": "14 % lägre än samma period förra året.",
+        # The schools pay the electricity: Serviceförvaltningen pays, Utbildningsförvaltningen
+        # gains (the dashboard's "one department pays, another gains").
+        "gainer_department": "UTB",
     },
     # --- Stadsledningskontoret ------------------------------------------------------------------
     {
@@ -1660,6 +1664,11 @@ def _create_benefit(
         valued_at_hourly_rate=spec.get("hourly", False),
         confidence=spec["confidence"],
         gainer=spec.get("gainer", "department"),
+        gainer_department=(
+            Department.objects.get(code=spec["gainer_department"])
+            if "gainer_department" in spec
+            else None
+        ),
         lifetime_years=spec.get("lifetime", 5),
     )
     benefit._history_user = users[OFFICE_USER]

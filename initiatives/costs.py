@@ -253,6 +253,13 @@ def cost_lines_save(
     current = initiative_for_change(initiative)
     if current.version != opened_version:
         raise EditConflict(current, conflicts=[], yours=[])
+    from portfolio import figures  # (it reads the cost lines through this module)
+
+    with figures.batched():  # the dashboard's sums refreshed once, not once a line
+        return _replace_lines(current, lines, by)
+
+
+def _replace_lines(current: Initiative, lines: list[LineValues], by) -> Initiative:
     existing = list(current.cost_lines.all())
     keep: list[CostLine] = []
     remaining = list(lines)

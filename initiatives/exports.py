@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from initiatives.models import CostLine
+from portfolio.importing import fetch_in
 from portfolio.models import Alignment, CouncilGoal
 
 COLUMNS = [
@@ -11,6 +13,16 @@ COLUMNS = [
 ]  # fmt: skip
 # Shown for information; the importer ignores them (health comes from progress updates).
 READ_ONLY = {"health", "last_update_on", "archived"}
+
+
+# The cost lines (initiatives.models.CostLine), one row a line: a sheet of the initiative export,
+# and a CSV of their own. The payer is a department's code or another organisation's name, one
+# of the two.
+COST_LINE_SHEET = "cost lines"
+COST_LINE_COLUMNS = [
+    "initiative_ref", "year", "kind", "planned", "actual", "payer_department", "payer_other",
+    "note",
+]  # fmt: skip
 
 
 # A goal's two columns are named by its title, which people recognise and which stays the same
@@ -71,3 +83,31 @@ def initiative_rows(initiatives, goals: list[CouncilGoal]) -> list[dict]:
             row[goal_reason_column(goal)] = alignment.reason if alignment else ""
         rows.append(row)
     return rows
+
+
+def cost_line_rows(initiatives: list[tuple[int, str]]) -> list[dict]:
+    """The cost lines of the initiatives ((id, ref) pairs), in their order and each one's by
+    year, kind and id. One query per 2,000 initiatives."""
+    position = {pk: (n, ref) for n, (pk, ref) in enumerate(initiatives)}
+    lines = fetch_in(
+        CostLine.objects.values_list(
+            "initiative_id", "year", "kind", "planned", "actual", "payer__code", "payer_other",
+            "note", "id",
+        ),
+        "initiative_id",
+        list(position),
+    )  # fmt: skip
+    lines.sort(key=lambda line: (position[line[0]][0], line[1], line[2], line[8]))
+    return [
+        {
+            "initiative_ref": position[initiative_id][1],
+            "year": year,
+            "kind": kind,
+            "planned": planned,
+            "actual": actual,
+            "payer_department": code or "",
+            "payer_other": other,
+            "note": note,
+        }
+        for initiative_id, year, kind, planned, actual, code, other, note, _pk in lines
+    ]

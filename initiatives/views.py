@@ -34,7 +34,8 @@ from initiatives.forms import (
 from initiatives.models import Initiative, Lesson, Outcome, Stage, StageChange
 from organisation import permissions
 from organisation.permissions import require
-from portfolio import keyset
+from portfolio import business_case, keyset
+from portfolio.columns import ColumnChoiceForm
 from portfolio.htmx import page_or_fragment, wants_fragment
 from portfolio.views.goals import alignment_context
 
@@ -47,6 +48,13 @@ def _get_visible(request: HttpRequest, ref: str) -> Initiative:
     )
 
 
+# Chosen by the reader ("Columns"): the business case of each initiative on the page
+# (portfolio.business_case.figures_for), four queries whatever the page size.
+LIST_OPTIONAL_COLUMNS = [
+    ("economics", gettext_lazy("Net present value, benefit-cost ratio and payback year")),
+]
+
+
 @require_http_methods(["GET"])
 @login_required
 def initiative_list(request: HttpRequest) -> HttpResponse:
@@ -55,7 +63,19 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     initiatives = form.filter(permissions.visible_to(request.user).for_list())
     paginator = Paginator(initiatives, settings.INITIATIVES_PER_PAGE)
     page = keyset.get_page(request, paginator, kind="initiatives")
-    context = {"form": form, "page": page, "sort": form.current_sort, "sort_columns": SORT_COLUMNS}
+    columns = ColumnChoiceForm(request.GET or None, choices=LIST_OPTIONAL_COLUMNS)
+    if "economics" in columns.chosen:
+        page.object_list = list(page.object_list)  # one query, and the figures stay on the rows
+        found = business_case.figures_for([initiative.pk for initiative in page.object_list])
+        for initiative in page.object_list:
+            initiative.economics = found.get(initiative.pk)
+    context = {
+        "form": form,
+        "page": page,
+        "sort": form.current_sort,
+        "sort_columns": SORT_COLUMNS,
+        "columns": columns,
+    }
     return render(
         request, page_or_fragment(request, "initiatives/list.html", "initiative-table"), context
     )

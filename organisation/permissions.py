@@ -142,6 +142,12 @@ def can_manage_goals(user: User) -> bool:
     return is_office(user)
 
 
+def can_manage_links(user: User) -> bool:
+    """ "Requires" links and groups of alternatives, constraints of the budget selection, are
+    recorded by the office."""
+    return is_office(user)
+
+
 def can_import(user: User) -> bool:
     """Imports write across departments: the office only."""
     return is_office(user)

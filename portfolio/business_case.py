@@ -207,11 +207,25 @@ class Figures:
     payback_year: int | None
 
 
-def figures_for(initiative_ids: list[int]) -> dict[int, Figures]:
+FIGURES_CHUNK = 5_000  # ids a query asks for at once (SQLite allows some 32,000 parameters)
+
+
+def figures_for(initiative_ids) -> dict[int, Figures]:
     """NPV, BCR and payback year of many initiatives at once: four queries (the settings, the
-    initiatives' dates and money, their cost lines, their benefits), then numpy over a (benefits
-    × years) matrix, with no loop over days or years. The same figures as `initiative_case`.
+    initiatives' dates and money, their cost lines, their benefits) per FIGURES_CHUNK ids, then
+    numpy over a (benefits × years) matrix, with no loop over days or years. The same figures
+    as `initiative_case`.
     """
+    initiative_ids = [int(pk) for pk in initiative_ids]
+    if len(initiative_ids) > FIGURES_CHUNK:
+        found = {}
+        for start in range(0, len(initiative_ids), FIGURES_CHUNK):
+            found.update(_figures_for(initiative_ids[start : start + FIGURES_CHUNK]))
+        return found
+    return _figures_for(initiative_ids)
+
+
+def _figures_for(initiative_ids: list[int]) -> dict[int, Figures]:
     if not initiative_ids:
         return {}
     setting = PortfolioSetting.current()

@@ -28,8 +28,8 @@ from portfolio.models import DataVersion
 logger = logging.getLogger(__name__)
 
 # What each area holds; a model belongs to the area of what it changes on the pages.
-INITIATIVES = "initiatives"  # Initiative, StageChange, Department
-GOALS = "goals"  # CouncilGoal, Alignment (the scores against the goals)
+INITIATIVES = "initiatives"  # Initiative, StageChange, Department, CostLine
+GOALS = "goals"  # CouncilGoal, Alignment (the scores against the goals), links, alternatives
 BENEFITS = "benefits"  # Benefit, Measurement, PortfolioSetting (the hourly rate)
 UPDATES = "updates"  # ProgressUpdate
 AREAS = (INITIATIVES, GOALS, BENEFITS, UPDATES)
@@ -115,13 +115,17 @@ def _bumper(area: str) -> Callable[..., None]:
 def model_areas() -> dict[type, str]:
     """Each model whose writes change a cached figure, and its area."""
     from benefits.models import Benefit, Measurement, PortfolioSetting
-    from initiatives.models import Initiative, ProgressUpdate, StageChange
+    from initiatives.models import CostLine, Initiative, ProgressUpdate, StageChange
     from organisation.models import Department
-    from portfolio.models import Alignment, CouncilGoal
+    from portfolio.models import Alignment, Alternative, AlternativeGroup, CouncilGoal, Dependency
 
     return {
         Initiative: INITIATIVES, StageChange: INITIATIVES, Department: INITIATIVES,
+        # Cost lines: their sums are the initiative's money columns (the budget's costs).
+        CostLine: INITIATIVES,
         Alignment: GOALS, CouncilGoal: GOALS,
+        # "Requires" links and groups of alternatives: read with the ranking's candidates.
+        Dependency: GOALS, AlternativeGroup: GOALS, Alternative: GOALS,
         Benefit: BENEFITS, Measurement: BENEFITS, PortfolioSetting: BENEFITS,
         ProgressUpdate: UPDATES,
     }  # fmt: skip

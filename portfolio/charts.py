@@ -135,21 +135,41 @@ def rank_range_chart(rows: list[dict]) -> dict:
     )  # fmt: skip
 
 
-def frontier_chart(points: list[tuple[int, float]], budget: int | None) -> dict:
-    """The best achievable summed score for each budget level."""
-    shapes = []
-    if budget is not None:
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": budget, "x1": budget,
-                       "y0": 0, "y1": 1, "line": {"color": PLAN, "dash": "dash"}})  # fmt: skip
-    money = MoneyScale([b for b, _score in points] + [budget])
-    for shape in shapes:
-        shape["x0"] = shape["x1"] = money(budget)
+def frontier_chart(points: list[dict]) -> dict:
+    """The best summed score at each budget level computed, as markers only: nothing is drawn
+    between two points, for no value between them was computed.
+
+    A point the time cut short (the best set found, not proven) is a hollow diamond, beside the
+    filled circles of the proven optima: told apart by shape, not by colour alone. The chosen
+    budget's point is ringed and labelled.
+    """
+    money = MoneyScale([point["budget"] for point in points])
+    hover = f"%{{x:{money.hover}}} {money.unit}: %{{y:.1f}}"
+    kinds = [
+        (_("Proven optimum"), [p for p in points if p["optimal"]],
+         {"symbol": "circle", "size": 9, "color": BRAND}),
+        (_("Best set found, not proven optimal"), [p for p in points if not p["optimal"]],
+         {"symbol": "diamond-open", "size": 11, "color": "#8a5200", "line": {"width": 2}}),
+        (_("The chosen budget"), [p for p in points if p.get("chosen")],
+         {"symbol": "circle-open", "size": 20, "color": PLAN, "line": {"width": 2}}),
+    ]  # fmt: skip
+    traces = [
+        {"type": "scatter", "mode": "markers", "name": name,
+         "x": [money(p["budget"]) for p in shown], "y": [p["score"] for p in shown],
+         "marker": marker, "hovertemplate": hover}
+        for name, shown, marker in kinds
+        if shown
+    ]  # fmt: skip
+    annotations = [
+        {"x": money(p["budget"]), "y": p["score"], "text": _("Chosen budget"), "showarrow": True,
+         "arrowhead": 0, "ax": 0, "ay": -32}
+        for p in points
+        if p.get("chosen")
+    ]  # fmt: skip
     return _figure(
-        [{"type": "scatter", "mode": "lines+markers", "name": _("Best achievable score"),
-          "x": [money(b) for b, _score in points], "y": [score for _b, score in points],
-          "line": {"color": BRAND, "shape": "hv"},
-          "hovertemplate": f"%{{x:{money.hover}}} {money.unit}: %{{y:.1f}}<extra></extra>"}],
-        height=300, shapes=shapes,
+        traces, height=340, annotations=annotations,
+        margin={**LAYOUT["margin"], "t": 40, "b": 90},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3},
         xaxis=money.axis(_("Budget (%(unit)s)") % {"unit": money.unit}),
         yaxis={"title": {"text": _("Summed strategic score")}},
     )  # fmt: skip
@@ -290,5 +310,42 @@ def business_case_chart(case) -> dict:
              "line": {"color": BRAND}, "hovertemplate": hover},
         ],
         barmode="relative", height=320, yaxis=money.axis(money.unit),
+        xaxis={"type": "category"}, legend={"orientation": "h", "y": 1.12},
+    )  # fmt: skip
+
+
+COST = "#8a5200"
+PLANNED_COST = "#d9b27a"
+PLANNED_BENEFIT = "#9cc9a8"
+
+
+def money_by_year(rows: list[dict]) -> dict:
+    """The portfolio's money by year: planned and actual costs below the axis, planned and
+    realised benefit money above it; planned and actual side by side in each year."""
+    labels = [str(row["year"]) for row in rows]
+    money = MoneyScale(
+        [row["cost_planned"] for row in rows]
+        + [row["cost_actual"] for row in rows]
+        + [row["benefit_planned"] for row in rows]
+        + [row["benefit_realised"] for row in rows]
+    )
+    hover = f"%{{x}}: %{{customdata:{money.hover}}} {money.unit}<extra>%{{fullData.name}}</extra>"
+
+    def bars(name: str, key: str, colour: str, group: str, below: bool) -> dict:
+        values = [money(row[key]) for row in rows]
+        return {
+            "type": "bar", "name": name, "x": labels, "offsetgroup": group,
+            "y": [None if v is None else (-v if below else v) for v in values],
+            "customdata": values, "marker": {"color": colour}, "hovertemplate": hover,
+        }  # fmt: skip
+
+    return _figure(
+        [
+            bars(_("Planned cost"), "cost_planned", PLANNED_COST, "planned", True),
+            bars(_("Actual cost"), "cost_actual", COST, "actual", True),
+            bars(_("Planned benefit"), "benefit_planned", PLANNED_BENEFIT, "planned", False),
+            bars(_("Realised benefit"), "benefit_realised", REALISED, "actual", False),
+        ],
+        barmode="group", height=340, yaxis=money.axis(money.unit),
         xaxis={"type": "category"}, legend={"orientation": "h", "y": 1.12},
     )  # fmt: skip

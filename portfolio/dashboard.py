@@ -19,18 +19,21 @@ from django.db.models import (
     Sum,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from benefits import calibration
 from benefits.expressions import Divide
 from benefits.models import (
     MONEY,
+    Gainer,
     Measurement,
+    PortfolioSetting,
     Realisation,
     indicator_sign,
     signed_sek_per_unit,
 )
 from initiatives.models import Health, Initiative, Stage, StageChange, StageChangeStatus
-from portfolio import prioritisation
+from portfolio import money, prioritisation
 from portfolio.models import Alignment, CouncilGoal
 from portfolio.ranking import fill_expected_sek, load_candidates
 
@@ -378,7 +381,8 @@ def score_vs_value(initiatives, goals: list[CouncilGoal]) -> list[dict]:
     except prioritisation.WeightError:
         return []
     top = np.argsort(-scores, kind="stable")[:BUBBLES]
-    rows = [{**candidates.row(i), "score": float(scores[i])} for i in top]
+    candidates.load(top)
+    rows = [{**row, "score": float(scores[i])} for i in top if (row := candidates.row(i))]
     fill_expected_sek(rows)
     return rows
 
@@ -433,13 +437,24 @@ def after_project_from(sums: dict[str, Decimal]) -> AfterProject:
     )
 
 
-def by_department_from(by_department: dict[int, dict[str, Decimal]]) -> list[dict]:
-    """As by_department(): the departments with benefits, largest expected first. One query
-    for the names."""
+def department_names(ids) -> dict[int, tuple[str, str]]:
+    """{id: (code, name)} of the departments. One query."""
     from organisation.models import Department
 
+    found = Department.objects.filter(pk__in=list(ids)).values_list("pk", "code", "name")
+    return {pk: (code, name) for pk, code, name in found}
+
+
+def by_department_from(
+    by_department: dict[int, dict[str, Decimal]],
+    departments: dict[int, tuple[str, str]] | None = None,
+) -> list[dict]:
+    """As by_department(): the departments with benefits, largest expected first. One query
+    for the names, unless given (`department_names`)."""
     shown = {pk: sums for pk, sums in by_department.items() if sums.get("benefits")}
-    names = dict(Department.objects.filter(pk__in=shown).values_list("pk", "name"))
+    if departments is None:
+        departments = department_names(shown)
+    names = {pk: name for pk, (_code, name) in departments.items()}
     rows = [
         {"label": names.get(pk, ""), "expected": sums.get("expected", Decimal(0)) or 0,
          "realised": sums.get("realised", Decimal(0)) or 0}
@@ -511,27 +526,50 @@ def most_behind_from(initiatives, limit: int = 10) -> list[dict]:
     )  # fmt: skip
 
 
+def money_over_time(sums: dict, departments: dict[int, tuple[str, str]], today=None) -> dict:
+    """Money by year, who pays and who gains, and the largest flows from one department to
+    another, from the sums of portfolio.money's keys (kept or live)."""
+    today = today or timezone.localdate()
+    labels = {
+        "residents": Gainer.RESIDENTS.label,
+        "businesses": Gainer.BUSINESSES.label,
+        "other": _("Other organisations"),
+    }
+    return {
+        "money_years": money.by_year_from(sums, today),
+        "actors": money.actors_from(sums, departments, labels),
+        "crossings": money.crossings_from(sums, departments),
+    }
+
+
 def figures_for(
-    initiatives, benefits, goals, *, department, goal, rate, unassigned, with_behind=True
-) -> dict:
+    initiatives, benefits, goals, *, department, goal, rate, unassigned, with_behind=True,
+    horizon: int | None = None,
+) -> dict:  # fmt: skip
     """The dashboard's figures for a filter: from the sums kept on write when they hold (a few
     thousand rows, whatever the portfolio's size), else live from the benefits (and a rebuild
     of the sums enqueued). The page and the API both read them here."""
     from portfolio import figures
 
+    today = timezone.localdate()
     if figures.is_fresh(rate=rate) or figures.rebuild_soon():
         kept = figures.read(
             department_id=getattr(department, "pk", None), goal_id=getattr(goal, "pk", None)
         )
         sums = _summed(kept)
+        departments = department_names(set(kept) | money.department_ids(sums))
         return {
             "head": headline_from(sums),
             "after": after_project_from(sums),
-            "departments": by_department_from(kept),
+            "departments": by_department_from(kept, departments),
             "by_goal": by_goal_from(sums, goals, unassigned),
             "timeline": over_time_from(sums),
             "behind": most_behind_from(initiatives) if with_behind else [],
+            **money_over_time(sums, departments, today),
         }
+    if horizon is None:
+        horizon = PortfolioSetting.current().horizon_years
+    sums = money.load(initiatives, horizon=horizon, rate=rate, today=today).totals()
     return {
         "head": headline(initiatives, benefits),
         "after": after_project(benefits),
@@ -539,4 +577,5 @@ def figures_for(
         "by_goal": by_goal(benefits, initiatives, goals, unassigned),
         "timeline": over_time(benefits, rate),
         "behind": most_behind(benefits) if with_behind else [],
+        **money_over_time(sums, department_names(money.department_ids(sums)), today),
     }

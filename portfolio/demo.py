@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from initiatives.models import Initiative
-from portfolio.models import Alignment, CouncilGoal
+from portfolio.models import Alignment, Alternative, AlternativeGroup, CouncilGoal, Dependency
 
 GOALS = [
     (
@@ -83,4 +83,32 @@ def load_demo_goals() -> dict[str, int]:
                 )
             )
     Alignment.objects.bulk_create(new)
+    load_demo_links()
     return {"goals": len(goals), "alignments": Alignment.objects.count()}
+
+
+# A "requires" link (the open data needs the sensors' measurements first) and a group of two
+# alternatives for the same need (night-time checks that do not wake anyone), for the budget
+# selection's constraints.
+DEMO_REQUIRES = [("DIG-2026-005", "DIG-2025-011")]
+DEMO_ALTERNATIVES = [
+    ("Nattlig tillsyn: kamera eller rörelsesensorer", ["DIG-2025-003", "DIG-2026-002"]),
+]
+
+
+def load_demo_links() -> None:
+    """The demo's "requires" links and groups of alternatives; safe to rerun, and left alone
+    where the office has changed them (an initiative in another group stays there)."""
+    refs = {ref for pair in DEMO_REQUIRES for ref in pair}
+    refs |= {ref for _name, members in DEMO_ALTERNATIVES for ref in members}
+    found = dict(Initiative.objects.filter(ref__in=refs).values_list("ref", "pk"))
+    for ref, required in DEMO_REQUIRES:
+        if ref in found and required in found:
+            Dependency.objects.get_or_create(initiative_id=found[ref], required_id=found[required])
+    grouped = set(Alternative.objects.values_list("initiative_id", flat=True))
+    for name, members in DEMO_ALTERNATIVES:
+        free = [found[ref] for ref in members if ref in found and found[ref] not in grouped]
+        if len(free) < 2:
+            continue
+        group, _created = AlternativeGroup.objects.get_or_create(name=name)
+        Alternative.objects.bulk_create([Alternative(group=group, initiative_id=pk) for pk in free])

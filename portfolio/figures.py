@@ -4,7 +4,9 @@ Each initiative *contributes* to sums: one to "initiatives" and to "stage:pilot"
 "budget", each benefit to "benefits", its expected SEK/year to "expected", its planned line to the
 months of "plan_ramp:…"/"plan_step:…", its measurements' changes to "real:…", its money split over
 the council goals by its scores to "goal_expected:…" (the same figures, definition for definition,
-as portfolio.dashboard computes live from the benefits register's annotations).
+as portfolio.dashboard computes live from the benefits register's annotations), and its
+business case's money by year and by actor to "cost_planned:2027", "pays:12", "flow:12>15" …
+(portfolio.money, which also computes them live).
 
 The sums are kept per slice (department × goal served, 0 for every initiative) in `FigureTotal`;
 what each initiative last contributed is kept in `InitiativeFigures`. A write that changes an
@@ -28,6 +30,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,8 +39,9 @@ from django.db.models import ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from benefits.models import MONEY, Benefit, Measurement, hourly_rate
-from initiatives.models import Initiative, Outcome, Stage
+from benefits.models import MONEY, Benefit, Measurement, PortfolioSetting, hourly_rate
+from initiatives.models import CostLine, Initiative, Outcome, Stage
+from portfolio import money
 from portfolio.models import (
     Alignment,
     CouncilGoal,
@@ -114,18 +118,29 @@ def _ids_chunks(ids: list[int] | None) -> Iterable[list[int] | None]:
 def compute(
     ids: list[int] | None, *, today: dt.date, rate: Decimal, active_goals: list[int]
 ) -> dict[int, Contribution]:
-    """The contributions of the given initiatives (None: all), four queries per CHUNK of them.
+    """The contributions of the given initiatives (None: all), eight queries per CHUNK of them
+    and one for the horizon.
 
     Archived initiatives contribute nothing: the dashboard reads the active ones only.
     """
+    horizon = PortfolioSetting.current().horizon_years
     result: dict[int, Contribution] = {}
     for chunk in _ids_chunks(ids):
-        result.update(_compute_chunk(chunk, today=today, rate=rate, active_goals=active_goals))
+        result.update(
+            _compute_chunk(
+                chunk, today=today, rate=rate, active_goals=active_goals, horizon=horizon
+            )
+        )
     return result
 
 
 def _compute_chunk(
-    ids: list[int] | None, *, today: dt.date, rate: Decimal, active_goals: list[int]
+    ids: list[int] | None,
+    *,
+    today: dt.date,
+    rate: Decimal,
+    active_goals: list[int],
+    horizon: int,
 ) -> dict[int, Contribution]:
     initiatives = Initiative.objects.all() if ids is None else Initiative.objects.filter(pk__in=ids)
     result: dict[int, Contribution] = {pk: Contribution() for pk in (ids or [])}
@@ -220,6 +235,14 @@ def _compute_chunk(
         "initiative_id", "goal_id", "score"
     ):
         scores[pk][goal_id] = score
+    # The business case's money by year and by actor (the horizon is a setting: its change makes
+    # the sums stale, as every saved setting does).
+    found = money.load(initiatives, horizon=horizon, rate=rate, today=today).by_initiative()
+    for pk, sums in found.items():
+        if pk in live:
+            contribution = result[pk]
+            for key, amount in sums.items():
+                contribution.add(key, amount)
     active = set(active_goals)
     for pk in live:
         contribution = result[pk]
@@ -486,7 +509,7 @@ def forget(ids: Iterable[int]) -> None:
 
 
 # Initiatives being deleted in this thread: their children's deletes, which come first, must
-# not add back what forget() took out.
+# not add back what forget() took out; and the ids a `batched()` block will refresh.
 _deleting = threading.local()
 
 
@@ -496,11 +519,33 @@ def _being_deleted() -> set[int]:
     return _deleting.ids
 
 
+@contextmanager
+def batched():
+    """Inside, a save only notes which initiatives' figures changed; they are refreshed once, at
+    the end (still inside the caller's transaction): a service that writes twenty cost lines and
+    the initiative refreshes it once, not 21 times. Nothing is refreshed when the block raises
+    (its transaction is rolled back)."""
+    if getattr(_deleting, "batch", None) is not None:
+        yield  # an outer batch refreshes
+        return
+    _deleting.batch = set()
+    try:
+        yield
+        ids = _deleting.batch
+    finally:
+        _deleting.batch = None
+    refresh_if_fresh(ids)
+
+
 def refresh_if_fresh(ids: Iterable[int]) -> None:
     """refresh(), at the cost of one query when the sums are stale anyway (then nothing to do):
-    what every save calls through the signals below."""
+    what every save calls through the signals below (inside `batched()`, noted for its end)."""
     ids = [pk for pk in ids if pk not in _being_deleted()]
     if not ids:
+        return
+    batch = getattr(_deleting, "batch", None)
+    if batch is not None:
+        batch.update(ids)
         return
     as_of = FiguresState.objects.filter(pk=1).values_list("as_of", flat=True).first()
     if as_of is not None and as_of == timezone.localdate():
@@ -516,7 +561,6 @@ def connect_signals() -> None:
     done again a moment later."""
     from django.db.models.signals import post_delete, post_save, pre_delete
 
-    from benefits.models import PortfolioSetting
     from initiatives.models import ProgressUpdate
 
     def initiative_changed(sender, instance, **kwargs):
@@ -548,7 +592,9 @@ def connect_signals() -> None:
     post_delete.connect(
         initiative_deleted, sender=Initiative, dispatch_uid="figures-forgotten", weak=False
     )
-    for model in (Benefit, ProgressUpdate, Alignment):
+    # Cost lines: their service saves the initiative too (its money columns), but a line changed
+    # on its own (the admin, a script) must move the sums as well.
+    for model in (Benefit, ProgressUpdate, Alignment, CostLine):
         post_save.connect(
             child_changed, sender=model, dispatch_uid=f"figures-{model.__name__}", weak=False
         )

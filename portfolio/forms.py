@@ -40,6 +40,9 @@ class FormRenderer(Jinja2):
             return self.fallback.get_template(template_name)
 
 
+MAX_RUNNING_YEARS = 30
+
+
 class RankingForm(forms.Form):
     """Filters and weights of the ranking, from the query string: shareable, works without JS."""
 
@@ -64,6 +67,39 @@ class RankingForm(forms.Form):
         max_value=10**13,
         unit=pgettext_lazy("unit", "SEK"),
     )
+
+    # How the budget's selection counts (DESIGN.md, "Prioritisation economics").
+    objective = forms.ChoiceField(
+        label=_("Choose by"),
+        required=False,
+        choices=[("score", _("Summed strategic score")), ("npv", _("Summed net present value"))],
+        help_text=_("The other one is shown beside."),
+    )
+    running_years = forms.IntegerField(
+        label=_("Running cost counted for (years)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_RUNNING_YEARS,
+        help_text=_(
+            "Each candidate costs what is left of its budget (never what is already spent), "
+            "plus its running cost a year times this many years."
+        ),
+    )
+    include_operation = forms.BooleanField(
+        label=_("Initiatives in operation are candidates too"), required=False
+    )
+    tie_key = forms.ChoiceField(
+        label=_("Within a shared rank, order by"),
+        required=False,
+        choices=[
+            ("", _("Title")),
+            ("npv", _("Net present value")),
+            ("per_million", _("Score per remaining million")),
+            ("expected", _("Expected SEK/year")),
+        ],
+        help_text=_("Changes the order within a shared rank only, never the rank itself."),
+    )
+    only_chosen = forms.BooleanField(label=_("Only the chosen"), required=False)
 
     def __init__(self, *args, goals: list[CouncilGoal], **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,6 +167,22 @@ class RankingForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data.get("budget")
         return None
+
+    def option(self, name: str):
+        """A budget or ordering option as typed when valid, else its default."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        value = data.get(name)
+        defaults = {"objective": "score", "running_years": 0, "tie_key": ""}
+        return value if value not in (None, "") else defaults.get(name, value or False)
+
+    def budget_options(self) -> dict:
+        """How the budget's selection counts, as plain values (a task's parameters, a saved
+        decision)."""
+        return {
+            "objective": self.option("objective"),
+            "running_years": self.option("running_years"),
+            "include_operation": bool(self.option("include_operation")),
+        }
 
 
 class SensitivityForm(forms.Form):

@@ -377,13 +377,17 @@ def insert_rows(model, objects: list, *, key: tuple[str, str]) -> None:
             obj._state.adding = False
 
 
-def insert_history(model, objects: list, *, by, update: bool = False) -> None:
-    """The simple-history rows bulk_history_create would write ("+" or "~", by whom, now)."""
+def insert_history(
+    model, objects: list, *, by, update: bool = False, deleted: bool = False
+) -> None:
+    """The simple-history rows bulk_history_create would write ("+" or "~", by whom, now); with
+    `deleted`, the "-" rows a delete writes (before `delete_rows`)."""
     if not objects:
         return
     history = model.history.model
     now = timezone.now()
-    extra = {"history_date": now, "history_type": "~" if update else "+",
+    kind = "-" if deleted else "~" if update else "+"
+    extra = {"history_date": now, "history_type": kind,
              "history_user_id": by.pk if by else None, "history_change_reason": None}  # fmt: skip
     fields = [f for f in history._meta.concrete_fields if f.name != "history_id"]
     quote = connection.ops.quote_name
@@ -422,6 +426,17 @@ def update_rows(model, names: list[str], objects: list) -> None:
                 [_sql_values(fields, obj, add=False) + [obj.pk]
                  for obj in objects[start : start + CHUNK * 5]],
             )  # fmt: skip
+
+
+def delete_rows(model, objects: list) -> None:
+    """DELETE each object's row by primary key, without signals (no history; the caller writes
+    it first with insert_history(..., deleted=True)). Only for rows nothing else refers to."""
+    if not objects:
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"DELETE FROM {table} WHERE {pk} = %s", [[obj.pk] for obj in objects])
 
 
 # The three steps ---------------------------------------------------------------------------------

@@ -3,8 +3,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -377,3 +379,207 @@ class Computation(models.Model):
     def lost(self) -> bool:
         """Still pending long after it was asked for: the worker may be stopped."""
         return self.pending and self.created_at < timezone.now() - self.LOST_AFTER
+
+
+class Dependency(models.Model):
+    """A "requires" link: `initiative` can be chosen only together with `required`, or when
+    `required` is already in operation (DESIGN.md, "Prioritisation economics").
+
+    Never an initiative on itself, one link a pair, and never a circle (A requires B requires A):
+    a circle could never be started, so `clean()` refuses the link that would close one.
+    """
+
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="dependencies",
+        verbose_name=_("initiative"),
+    )
+    required = models.ForeignKey(
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="dependents",
+        verbose_name=_("requires"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("requires link")
+        verbose_name_plural = _("requires links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "required"], name="one_requires_link_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(initiative=models.F("required")),
+                name="requires_not_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} requires {self.required_id}"
+
+    def clean(self) -> None:
+        if self.initiative_id is None or self.required_id is None:
+            return
+        if self.initiative_id == self.required_id:
+            raise ValidationError(
+                {"required": _("An initiative cannot require itself.")}, code="itself"
+            )
+        both = Initiative.objects.filter(pk__in=[self.initiative_id, self.required_id])
+        found = {
+            pk: (ref, archived)
+            for pk, ref, archived in both.values_list("pk", "ref", "archived_at")
+        }
+        refs = {pk: ref for pk, (ref, _archived) in found.items()}
+        names = {"ref": refs.get(self.initiative_id), "required": refs.get(self.required_id)}
+        if found.get(self.required_id, (None, None))[1] is not None:
+            raise ValidationError(
+                {"required": _("%(required)s is archived: it cannot be required.") % names},
+                code="archived",
+            )
+        same = Dependency.objects.filter(
+            initiative_id=self.initiative_id, required_id=self.required_id
+        ).exclude(pk=self.pk)
+        if same.exists():
+            raise ValidationError(
+                {"required": _("%(ref)s already requires %(required)s.") % names},
+                code="duplicate",
+            )
+        chain = requirement_chain(self.required_id, self.initiative_id, without=self.pk)
+        if chain:
+            refs.update(Initiative.objects.filter(pk__in=chain).values_list("pk", "ref"))
+            names["chain"] = " → ".join(refs[pk] for pk in chain)
+            raise ValidationError(
+                {
+                    "required": _(
+                        "%(ref)s cannot require %(required)s: %(required)s already requires "
+                        "%(ref)s (%(chain)s), and a circle of requirements could never be "
+                        "started."
+                    )
+                    % names
+                },
+                code="circle",
+            )
+
+
+def requirement_chain(start_id: int, goal_id: int, *, without: int | None = None) -> list[int]:
+    """The shortest chain of "requires" links from start to goal (their ids, both ends
+    included), or [] when start does not require goal, directly or through others. One query."""
+    links = Dependency.objects.exclude(pk=without) if without else Dependency.objects.all()
+    graph: dict[int, list[int]] = {}
+    for initiative_id, required_id in links.values_list("initiative_id", "required_id"):
+        graph.setdefault(initiative_id, []).append(required_id)
+    came_from = {start_id: None}
+    queue = [start_id]
+    for current in queue:  # breadth first: the queue grows while it is walked
+        if current == goal_id:
+            chain = []
+            while current is not None:
+                chain.append(current)
+                current = came_from[current]
+            return chain[::-1]
+        for following in graph.get(current, ()):
+            if following not in came_from:
+                came_from[following] = current
+                queue.append(following)
+    return []
+
+
+class AlternativeGroup(models.Model):
+    """Initiatives that are alternatives to one another: at most one of them is chosen.
+
+    A group means something from two members on; with fewer it is kept (the office builds it one
+    initiative at a time) but constrains nothing, and it is deleted when its last member leaves.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("group of alternatives")
+        verbose_name_plural = _("groups of alternatives")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="alternative_group_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = " ".join(self.name.split())
+        if not self.name:
+            raise ValidationError({"name": _("Give the group a name.")}, code="required")
+        taken = AlternativeGroup.objects.filter(name__iexact=self.name).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError(
+                {
+                    "name": _(
+                        "There is already a group called “%(name)s”: choose it in the list instead."
+                    )
+                    % {"name": self.name}
+                },
+                code="duplicate",
+            )
+
+
+class Alternative(models.Model):
+    """An initiative's place in a group of alternatives; an initiative is in one group at most."""
+
+    group = models.ForeignKey(
+        AlternativeGroup,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("group of alternatives"),
+    )
+    initiative = models.OneToOneField(
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="alternative",
+        verbose_name=_("initiative"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("alternative")
+        verbose_name_plural = _("alternatives")
+
+    def __str__(self) -> str:
+        return f"{self.initiative_id} in {self.group_id}"
+
+    def clean(self) -> None:
+        if self.initiative_id is None:
+            return
+        current = (
+            Alternative.objects.filter(initiative_id=self.initiative_id)
+            .exclude(pk=self.pk)
+            .select_related("group", "initiative")
+            .first()
+        )
+        if current is not None:
+            raise ValidationError(
+                {
+                    "initiative": _(
+                        "%(ref)s is already in the group “%(name)s”; it can be in one group "
+                        "only. Leave that group first."
+                    )
+                    % {"ref": current.initiative.ref, "name": current.group.name}
+                },
+                code="one_group",
+            )

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from portfolio import link_views
 from portfolio.views import dashboard, goals, ranking, setup, start, transfer
 
 app_name = "portfolio"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("ranking/export/", transfer.ranking_export, name="ranking_export"),
     path("decisions/<int:pk>/export/", transfer.decision_export, name="decision_export"),
     path("export/initiatives/", transfer.initiatives_export, name="initiatives_export"),
+    path("export/cost-lines/", transfer.cost_lines_export, name="cost_lines_export"),
     path("export/benefits/", transfer.benefits_export, name="benefits_export"),
     path("import/", transfer.import_upload, name="import"),
     path("import/templates/<str:kind>.xlsx", transfer.import_template, name="import_template"),
@@ -42,4 +44,13 @@ urlpatterns = [
         goals.alignment_set,
         name="alignment_set",
     ),
+    path("initiatives/<str:ref>/links/", link_views.links_edit, name="links"),
+    path("initiatives/<str:ref>/links/requires/", link_views.requires_add, name="requires_add"),
+    path(
+        "initiatives/<str:ref>/links/requires/remove/",
+        link_views.requires_remove,
+        name="requires_remove",
+    ),
+    path("initiatives/<str:ref>/links/group/", link_views.group_set, name="group_set"),
+    path("initiatives/<str:ref>/links/group/leave/", link_views.group_leave, name="group_leave"),
 ]

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from benefits.models import Benefit, hourly_rate
+from benefits.models import Benefit, PortfolioSetting
 from initiatives.models import Stage
 from organisation import permissions
 from organisation.permissions import require
@@ -68,12 +68,14 @@ def dashboard_figures(request: HttpRequest, filters: dict, *, calibrated: bool =
     initiatives = dashboard.filter_initiatives(
         permissions.visible_to(request.user).active(), **filters
     )
-    rate = hourly_rate()
+    setting = PortfolioSetting.current()
+    rate = setting.hourly_rate
     benefits = Benefit.objects.filter(initiative__in=initiatives).with_figures(rate=rate)
     goals = list(CouncilGoal.objects.active())
     found = dashboard.figures_for(
-        initiatives, benefits, goals, **filters, rate=rate, unassigned=_("No goal scored")
-    )
+        initiatives, benefits, goals, **filters, rate=rate, unassigned=_("No goal scored"),
+        horizon=setting.horizon_years,
+    )  # fmt: skip
     head, after, departments = found["head"], found["after"], found["departments"]
     by_goal, timeline, behind = found["by_goal"], found["timeline"], found["behind"]
     calibrated_head = (
@@ -95,7 +97,13 @@ def dashboard_figures(request: HttpRequest, filters: dict, *, calibrated: bool =
         "behind": behind,
         "decisions": dashboard.latest_decisions(initiatives),
         "pilots": dashboard.pilots_waiting(initiatives),
+        "money_years": found["money_years"],
+        "money_totals": _money_totals(found["money_years"]),
+        "actors": found["actors"],
+        "crossings": found["crossings"],
+        "horizon": setting.horizon_years,
         "charts": {
+            "money_years": charts.money_by_year(found["money_years"]),
             "funnel": charts.stage_funnel(head.by_stage),
             "departments": charts.expected_vs_realised(departments),
             "goals": charts.expected_vs_realised(by_goal),
@@ -104,4 +112,12 @@ def dashboard_figures(request: HttpRequest, filters: dict, *, calibrated: bool =
                 bubbles, stage_labels, lambda ref: reverse("initiatives:detail", args=[ref])
             ),
         },
+    }
+
+
+def _money_totals(rows: list[dict]) -> dict:
+    """The money by year summed over the years shown."""
+    return {
+        key: sum(row[key] or 0 for row in rows)
+        for key in ("cost_planned", "cost_actual", "benefit_planned")
     }

@@ -3,13 +3,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
+import numpy as np
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +22,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from benefits.calibration import MIN_CASES
+from benefits.models import Benefit, hourly_rate
 from organisation import permissions
 from organisation.numbers import format_number
 from organisation.permissions import require
-from portfolio import business_case, charts, prioritisation
+from portfolio import business_case, charts, links, prioritisation
 from portfolio import cache as data_cache
 from portfolio.columns import ColumnChoiceForm
 from portfolio.forms import DecisionForm, DecisionRecordForm, RankingForm, SensitivityForm
@@ -46,6 +50,8 @@ RANKING_OPTIONAL_COLUMNS = [
     ("economics", _lazy("Net present value, benefit-cost ratio and payback year")),
 ]
 FRONTIER_POINTS = 12
+# Each frontier point keeps the refs of at most this many of its set (by rank), and its count.
+FRONTIER_REFS_SHOWN = 200
 SENSITIVITY_SHOWN = 30
 # More candidates than this and the sensitivity asks for a narrower filter: its time grows with
 # draws × candidates (about 1 s for 2,000 draws × 10,000 candidates, bench/solver.py).
@@ -85,8 +91,74 @@ def budget_background_candidates() -> int:
     return int(getattr(settings, "BUDGET_BACKGROUND_CANDIDATES", 2_000))
 
 
+DEFAULT_OPTIONS = {"objective": "score", "running_years": 0, "include_operation": False}
+
+
+@dataclass
+class BudgetProblem:
+    """What the budget's selection works on, one value per candidate (DESIGN.md,
+    "Prioritisation economics")."""
+
+    values: np.ndarray  # the objective: strategic score or net present value
+    costs: np.ndarray  # remaining cost: max(budget − cost to date, 0) + running × years
+    must: np.ndarray
+    links: prioritisation.Links
+    unit: float | None  # whole multiples of the scores (an exact table), None for money
+    options: dict
+    blocked_by_links: int = 0  # candidates a link or a taken alternative rules out
+
+
+def remaining_costs(candidates: Candidates, running_years: int = 0) -> np.ndarray:
+    """Money already spent is sunk: what is left of the budget, plus running cost × years."""
+    left = np.maximum(candidates.costs - candidates.spent, 0)
+    return left + candidates.running * int(running_years)
+
+
+def npv_values(candidates: Candidates, positions=None) -> np.ndarray:
+    """The planned net present value of the candidates at `positions` (all without), 0 where
+    an initiative has no money at all (portfolio.business_case.figures_for)."""
+    positions = np.arange(len(candidates)) if positions is None else np.asarray(positions)
+    ids = candidates.ids[positions]
+    found = business_case.figures_for(ids.tolist())
+    return np.array([found[pk].npv if pk in found else 0.0 for pk in ids.tolist()])
+
+
+def budget_problem(candidates: Candidates, scores, weights, options: dict | None) -> BudgetProblem:
+    options = {**DEFAULT_OPTIONS, **(options or {})}
+    links = candidate_links(candidates)
+    ruled_out = 0 if links.blocked is None else int(np.asarray(links.blocked, dtype=bool).sum())
+    must = candidates.must.copy()
+    if not options["include_operation"]:
+        # In operation already: no candidate for a budget decision (a must-do among them is
+        # running, not waiting for money).
+        blocked = candidates.operating if links.blocked is None else links.blocked | (
+            candidates.operating)  # fmt: skip
+        links = prioritisation.Links(links.requires, links.groups, blocked)
+        must &= ~candidates.operating
+    npv = options["objective"] == "npv"
+    return BudgetProblem(
+        values=npv_values(candidates) if npv else np.asarray(scores, dtype=float),
+        costs=remaining_costs(candidates, options["running_years"]),
+        must=must,
+        links=links,
+        unit=None if npv or not weights else prioritisation.score_unit(weights),
+        options=options,
+        blocked_by_links=ruled_out,
+    )
+
+
+def candidate_links(candidates: Candidates) -> prioritisation.Links:
+    """The "requires" links and groups of alternatives among the candidates (portfolio.links)."""
+    found = links.constraints_for(candidates.ids, queryset=candidates.initiatives)
+    return prioritisation.Links(found.requires, tuple(found.groups), found.blocked)
+
+
 def budget_result(
-    candidates: Candidates, ranking, budget: int | None, weights: list[float] | None = None
+    candidates: Candidates,
+    ranking,
+    budget: int | None,
+    weights: list[float] | None = None,
+    options: dict | None = None,
 ) -> dict | None:
     """The best set within the budget beside the greedy rank-order set, as plain values.
 
@@ -94,53 +166,139 @@ def budget_result(
     with how far below the optimum it may be at most (`optimal.status`, `.gap_percent`). Works on
     the index arrays; rows are built only for the initiatives either set takes. Plain values, so
     the page shows the same whether the request computed it or a background task stored it.
+    Costs, candidates, links and the objective as `budget_problem` makes them from `options`.
     """
     if budget is None or not len(candidates):
         return None
     scores, order = ranking.scores, ranking.order
-    costs, must = candidates.costs, candidates.must
-    unit = prioritisation.score_unit(weights) if weights else None
+    problem = budget_problem(candidates, scores, weights, options)
     try:
         optimal = prioritisation.select_optimal(
-            scores, costs, budget, must, time_limit=solver_seconds(), unit=unit
-        )
+            problem.values, problem.costs, budget, problem.must, links=problem.links,
+            time_limit=solver_seconds(), unit=problem.unit,
+        )  # fmt: skip
     except prioritisation.BudgetError as error:
         return {"error": error.args[0], "budget": budget}
-    greedy = prioritisation.select_greedy(order, costs, budget, must, scores=scores)
+    except prioritisation.ConstraintError as error:
+        reason, positions = error.args
+        return {"conflict": reason, "refs": candidates.refs(positions), "budget": budget}
+    greedy = prioritisation.select_greedy(
+        order, problem.costs, budget, problem.must, scores=problem.values, links=problem.links
+    )
     # The chosen set is marked in the ranking itself (its refs); the table beside it lists only
     # where the two sets differ, the first BUDGET_DIFFERENCES_SHOWN by rank: at 10,000
     # candidates both sets hold thousands, and a table of them all is a megabyte of HTML.
     differ = order[(optimal.chosen != greedy.chosen)[order]]
+    chosen = order[optimal.chosen[order]]
+    candidates.load(np.concatenate([differ[:BUDGET_DIFFERENCES_SHOWN], chosen]))  # one query
     rows = []
-    for index in differ[:BUDGET_DIFFERENCES_SHOWN]:
-        item = ranking.at(index)
+    for item in ranking.rows(differ[:BUDGET_DIFFERENCES_SHOWN]):
+        index = item.index
         rows.append({
             "rank": item.rank,
             "ref": item.row["ref"],
             "title": item.row["title"],
             "budget": item.row["budget"],
+            "cost": int(problem.costs[index]),
             "optimal": bool(optimal.chosen[index]),
             "greedy": bool(greedy.chosen[index]),
         })  # fmt: skip
-    refs = candidates.columns["ref"]
+    beside_optimal, beside_greedy = _beside(
+        candidates, scores, optimal.chosen, greedy.chosen,
+        npv=problem.values if problem.options["objective"] == "npv" else None,
+    )  # fmt: skip
     return {
         "budget": budget,
+        "options": problem.options,
         "optimal": {
             **optimal.record(),
             "optimal": optimal.optimal,
             "total_score": optimal.total_score,
             "total_cost": optimal.total_cost,
             "count": int(optimal.chosen.sum()),
+            **beside_optimal,
         },
         "greedy": {
             "total_score": greedy.total_score,
             "total_cost": greedy.total_cost,
             "count": int(greedy.chosen.sum()),
+            **beside_greedy,
         },
-        "chosen": [refs[index] for index in order[optimal.chosen[order]]],
+        "links": {
+            "requires": len(problem.links.requires),
+            "groups": len(problem.links.groups),
+            "blocked": problem.blocked_by_links,
+        },
+        "chosen": candidates.refs(chosen),
+        "chosen_ids": candidates.ids[chosen].tolist(),
         "rows": rows,
         "differences": len(differ),
     }
+
+
+# The net present value beside a set chosen by score is summed for sets up to this size; a
+# larger one (a region's unfiltered selection) would read every benefit of thousands of
+# initiatives for a figure beside the point: choose by net present value to see it.
+NPV_BESIDE_MAX = 5_000
+
+
+def _beside(
+    candidates: Candidates, scores, *sets: np.ndarray, npv: np.ndarray | None
+) -> list[dict]:
+    """Each set's summed strategic score and net present value: the objective's and the other.
+    The values (`npv` when the objective already read them) are read once for all the sets."""
+    union = np.flatnonzero(np.logical_or.reduce(sets))
+    summed = npv is not None or len(union) <= NPV_BESIDE_MAX
+    values = np.zeros(len(candidates)) if npv is None else npv
+    if npv is None and len(union) and summed:
+        values[union] = npv_values(candidates, union)
+    scores = np.asarray(scores, dtype=float)
+    return [
+        {
+            "summed_score": float(scores[chosen].sum()),
+            "summed_npv": float(values[chosen].sum()) if summed else None,
+        }
+        for chosen in sets
+    ]
+
+
+def _order_ties(ranking, candidates: Candidates, key: str, running_years: int) -> np.ndarray:
+    """Order within each shared rank by a second key (highest first, then title), the ranks
+    themselves unchanged; the key's value per candidate (to show it)."""
+    if key == "npv":
+        values = npv_values(candidates)
+    elif key == "per_million":
+        cost = remaining_costs(candidates, running_years) / 1_000_000
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(cost > 0, ranking.scores / cost, np.inf)
+    else:
+        values = expected_values(candidates)
+    ranking.order = np.lexsort((candidates.tie_keys, -values, ranking.ranks))
+    return values
+
+
+def expected_values(candidates: Candidates) -> np.ndarray:
+    """Expected SEK/year of every candidate, 0 where none: one aggregate query."""
+    totals = dict(
+        Benefit.objects.filter(initiative__in=candidates.initiatives)
+        .with_figures(rate=hourly_rate())
+        .order_by()
+        .values("initiative")
+        .annotate(total=Sum("expected_sek"))
+        .values_list("initiative", "total")
+    )
+    return np.array([float(totals.get(pk) or 0) for pk in candidates.ids.tolist()])
+
+
+def _add_links(items) -> bool:
+    """What each row requires and its group of alternatives (portfolio.links), for the page;
+    whether any row has one (the column is shown only then)."""
+    found = links.labels_for([item.row["id"] for item in items])
+    for item in items:
+        labels = found.get(item.row["id"]) or {}
+        item.row["requires"] = labels.get("requires", [])
+        item.row["group"] = labels.get("group")
+    return any(item.row["requires"] or item.row["group"] for item in items)
 
 
 def _budget(
@@ -151,8 +309,9 @@ def _budget(
     {"budget", "computation"}, which the page shows as pending and polls)."""
     amount = form.budget_value()
     if amount is None or len(candidates) <= budget_background_candidates():
-        return budget_result(candidates, ranking, amount, form.weights())
-    params = {**_spec(form), "budget": amount, "seconds": solver_seconds()}
+        return budget_result(candidates, ranking, amount, form.weights(), form.budget_options())
+    params = {**_spec(form), "budget": amount, "seconds": solver_seconds(),
+              "options": form.budget_options()}  # fmt: skip
     computation = _computation(request, Computation.Kind.BUDGET, params)
     if computation.status == Computation.Status.DONE:
         return computation.result
@@ -163,6 +322,14 @@ def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None
     """The ranking page for the weights, filters and budget in `params` (the query string)."""
     form, candidates = _candidates(request, params)
     ranking = ranked(candidates, form.weights()) if candidates.goals else []
+    tie_key = form.option("tie_key")
+    seconds = None
+    if ranking and tie_key:
+        seconds = _order_ties(ranking, candidates, tie_key, form.option("running_years"))
+    budget = _budget(request, form, candidates, ranking)
+    only_chosen = bool(ranking and form.option("only_chosen") and (budget or {}).get("chosen_ids"))
+    if only_chosen:
+        ranking.keep(np.isin(candidates.ids, budget["chosen_ids"]))
     page = Paginator(ranking, RANKING_PAGE_SIZE).get_page(params.get("page"))
     columns = ColumnChoiceForm(params, choices=RANKING_OPTIONAL_COLUMNS)
     fill_expected_sek(page.object_list, calibrate="calibrated" in columns.chosen)
@@ -170,7 +337,10 @@ def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None
         found = business_case.figures_for([item.row["id"] for item in page.object_list])
         for item in page.object_list:
             item.row["economics"] = found.get(item.row["id"])
-    budget = _budget(request, form, candidates, ranking)
+    if seconds is not None:
+        for item in page.object_list:
+            item.row["second_key"] = seconds[item.index]
+    show_links = _add_links(page.object_list)
     return {
         "form": form,
         "goals": candidates.goals,
@@ -181,6 +351,10 @@ def _ranking_context(request: HttpRequest, params: QueryDict, decision_form=None
         "min_cases": MIN_CASES,
         "solver_seconds": solver_seconds(),
         "selected": set((budget or {}).get("chosen", ())),
+        "tie_key": tie_key,
+        "show_links": show_links,
+        "tie_key_label": dict(form.fields["tie_key"].choices).get(tie_key, ""),
+        "only_chosen": only_chosen,
         "decision_form": decision_form or DecisionForm(),
         "sensitivity_form": SensitivityForm(),
         "can_save": permissions.can_save_decision(request.user),
@@ -244,7 +418,11 @@ def _spec_candidates(user, spec: dict) -> tuple[list[float], Candidates]:
 def _key(kind: str, params: dict) -> str:
     """sha256 of the parameters and the versions of the data the result reads (one query):
     a change to the initiatives or the goals gives a new key, so a stale result is never read."""
-    versions = data_cache.data_versions([data_cache.INITIATIVES, data_cache.GOALS])
+    # The net present values read the benefits too (an objective or a figure beside).
+    areas = [data_cache.INITIATIVES, data_cache.GOALS, data_cache.BENEFITS]
+    if kind == Computation.Kind.SENSITIVITY:
+        areas = areas[:2]
+    versions = data_cache.data_versions(areas)
     text = json.dumps({"kind": kind, "params": params, "versions": versions}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -298,53 +476,96 @@ def compute(computation: Computation, progress: Callable[[int], object]) -> dict
         raise LookupError("The user who asked for the computation no longer exists.")
     weights, candidates = _spec_candidates(user, params)
     if computation.kind == Computation.Kind.FRONTIER:
-        return frontier_result(candidates, weights, params["budget"], progress)
+        return frontier_result(
+            candidates, weights, params["budget"], progress, params.get("options")
+        )
     if computation.kind == Computation.Kind.BUDGET:
         ranking = ranked(candidates, weights) if candidates.goals else None
-        return ranking and budget_result(candidates, ranking, params["budget"], weights)
+        return ranking and budget_result(
+            candidates, ranking, params["budget"], weights, params.get("options")
+        )
     return sensitivity_result(
         candidates, weights, params["delta"], params["draws"], params["top_k"], params["seed"]
     )
 
 
 def frontier_result(
-    candidates: Candidates, weights: list[float], budget: int | None, progress=None
+    candidates: Candidates,
+    weights: list[float],
+    budget: int | None,
+    progress=None,
+    options: dict | None = None,
 ) -> dict:
-    """The best set at up to FRONTIER_POINTS budget levels, all within solver_seconds().
+    """The best set at up to FRONTIER_POINTS budget levels and at the chosen `budget`, all
+    within solver_seconds(), as plain values (prioritisation.frontier_points).
 
-    prioritisation.frontier_points, with `progress` told of each solve (a task's progress).
+    Each point: its budget, the set's summed score, cost and count, how it was found (`status`,
+    `optimal`, `gap_percent`), whether it is the chosen budget, and the set: the refs of its
+    first FRONTIER_REFS_SHOWN in rank order (all of them read in one query), `count` saying how
+    many it holds. A chosen budget below what the must-dos cost is no point: `below_must`
+    (their cost) says so. `progress` is told of each solve (a task's progress).
     """
-    points = []
-    if len(candidates) and candidates.goals:
-        scores = prioritisation.strategic_scores(candidates.alignment, weights)
-        unit = prioritisation.score_unit(weights)
-        costs, must = candidates.costs, candidates.must
+    result = {"points": [], "budget": budget, "seconds": solver_seconds(),
+              "refs_shown": FRONTIER_REFS_SHOWN, "below_must": None}  # fmt: skip
+    if not len(candidates) or not candidates.goals:
+        return result
+    scores = prioritisation.strategic_scores(candidates.alignment, weights)
+    # The same problem as the budget's selection: remaining costs, candidates, links, objective.
+    problem = budget_problem(candidates, scores, weights, options)
+    result["objective"] = problem.options["objective"]
+    try:
         solved = prioritisation.frontier_points(
-            scores, costs, must, FRONTIER_POINTS, time_limit=solver_seconds(), unit=unit,
+            problem.values, problem.costs, problem.must, FRONTIER_POINTS, chosen=budget,
+            links=problem.links, time_limit=solver_seconds(), unit=problem.unit,
             on_point=None if progress is None else (
                 lambda done, of: progress(round(100 * done / of))
             ),
         )  # fmt: skip
-        points = [
-            {"budget": amount, "score": found.total_score, "optimal": found.optimal,
-             "gap_percent": found.gap_percent}
-            for amount, found in solved
-        ]  # fmt: skip
-    return {"points": points, "budget": budget, "seconds": solver_seconds()}
+    except prioritisation.ConstraintError as error:
+        return {**result, "conflict": candidates.refs(error.args[1])}
+    order, _ranks = prioritisation.rank(scores, keys=candidates.tie_keys)
+    shown = [order[found.chosen[order]][:FRONTIER_REFS_SHOWN] for _amount, found in solved]
+    candidates.load(np.unique(np.concatenate(shown)))  # one query for every point's refs
+    for (amount, found), positions in zip(solved, shown, strict=True):
+        result["points"].append({
+            "budget": amount,
+            "score": found.total_score,
+            "cost": found.total_cost,
+            "count": int(found.chosen.sum()),
+            "status": found.status,
+            "optimal": found.optimal,
+            "gap_percent": found.gap_percent,
+            "chosen": amount == budget,
+            "refs": candidates.refs(positions),
+        })  # fmt: skip
+    if budget is not None and not any(point["chosen"] for point in result["points"]):
+        result["below_must"] = result["points"][0]["budget"]  # the must-dos alone
+    return result
 
 
 def _frontier_context(computation: Computation) -> dict:
     """What the frontier's template shows of a computation: its chart and table once done."""
     result = computation.result if computation.status == Computation.Status.DONE else None
-    points = (result or {}).get("points", [])
+    result = result or {}
+    # A result stored before points kept their sets shows without them.
+    points = [
+        {"cost": None, "count": None, "status": None, "chosen": False, "refs": [], **point}
+        for point in result.get("points", [])
+    ]
+    for point in points:
+        point["more"] = max(0, (point["count"] or 0) - len(point["refs"]))
     frontier = [(point["budget"], point["score"]) for point in points]
     return {
         "computation": computation,
         "frontier": frontier,
         "points": points,
+        "chosen_budget": result.get("budget"),
+        "below_must": result.get("below_must"),
+        "conflict": result.get("conflict"),
         "all_optimal": all(point["optimal"] for point in points),
-        "seconds": (result or {}).get("seconds", solver_seconds()),
-        "chart": charts.frontier_chart(frontier, result["budget"]) if frontier else None,
+        "objective": result.get("objective", "score"),
+        "seconds": result.get("seconds", solver_seconds()),
+        "chart": charts.frontier_chart(points) if points else None,
     }
 
 
@@ -410,13 +631,17 @@ def frontier_page(request: HttpRequest) -> HttpResponse:
     """The efficient frontier: a selection per budget level, so loaded only when asked for.
 
     Computed by a background task (portfolio.tasks.run_computation) the page polls; shared by
-    everyone asking the same. At most FRONTIER_POINTS solves, all within solver_seconds()
-    together; each point says whether it is the proven optimum or the best found in its share.
+    everyone asking the same. At most FRONTIER_POINTS solves and one at the chosen budget, all
+    within solver_seconds() together; each point says whether it is the proven optimum or the
+    best found in its share, and which set it is.
     """
     require(permissions.can_view(request.user))
     form = _form(request.GET)
+    # The chosen budget is one of the points; the refs kept per point are in the key, so a
+    # result stored without the sets is not read again.
     params = {**_spec(form), "budget": form.budget_value(), "points": FRONTIER_POINTS,
-              "seconds": solver_seconds()}  # fmt: skip
+              "seconds": solver_seconds(), "refs": FRONTIER_REFS_SHOWN,
+              "options": form.budget_options()}  # fmt: skip
     computation = _computation(request, Computation.Kind.FRONTIER, params)
     context = {**_frontier_context(computation), "query": _query(request.GET)}
     return render(
@@ -535,10 +760,13 @@ def decision_save(request: HttpRequest) -> HttpResponse:
         params = QueryDict(request.POST.get("query", ""))
         context = _ranking_context(request, params, decision_form)
         return render(request, "portfolio/ranking.html", context, status=409)
-    selection, found = [], None
+    selection, found, method = [], None, {}
+    costs = remaining_costs(candidates, form.option("running_years"))
     if result and "optimal" in result:
         selection = result["chosen"]
         found = result["optimal"]
+        method = {key: found[key] for key in prioritisation.Selection.RECORDED}
+        method.update(_recorded_economics(candidates, result))
     decision = Decision.objects.create(
         comment=decision_form.cleaned_data["comment"],
         weights={
@@ -554,13 +782,12 @@ def decision_save(request: HttpRequest) -> HttpResponse:
                 "department": row.row["department__code"],
                 "score": round(row.score, 4),
                 "budget": row.row["budget"],
+                "cost": int(costs[row.index]),
             }
             for row in ranking
         ],  # fmt: skip
         selection=selection,
-        selection_method=(
-            {key: found[key] for key in prioritisation.Selection.RECORDED} if found else {}
-        ),
+        selection_method=method,
         registry_number=decision_form.cleaned_data["registry_number"],
         minutes_url=decision_form.cleaned_data["minutes_url"],
         created_by=request.user,
@@ -569,6 +796,32 @@ def decision_save(request: HttpRequest) -> HttpResponse:
     if found and not found["optimal"]:
         messages.warning(request, _selection_note(found))
     return redirect(decision)
+
+
+def _recorded_economics(candidates: Candidates, result: dict) -> dict:
+    """What a saved decision keeps of how its set was counted: the objective and both sums,
+    the costs used, the links kept (as refs) and the frontier point chosen (the budget)."""
+    found = links.constraints_for(candidates.ids, queryset=candidates.initiatives)
+    pairs = np.asarray(found.requires, dtype=np.int64).reshape(-1, 2)
+    blocked = np.flatnonzero(found.blocked)
+    candidates.load(np.concatenate([pairs.ravel(), *found.groups, blocked]).astype(np.int64))
+
+    def ref_at(position: int) -> str | None:
+        row = candidates.row(position)
+        return row and row["ref"]
+
+    optimal = result["optimal"]
+    return {
+        **result.get("options", DEFAULT_OPTIONS),
+        "cost_rule": "max(budget - cost_to_date, 0) + running_cost * running_years",
+        "summed_score": optimal.get("summed_score"),
+        "summed_npv": optimal.get("summed_npv"),
+        "total_cost": optimal["total_cost"],
+        "requires": [[ref_at(b), ref_at(a)] for b, a in pairs.tolist()],
+        "alternatives": [[ref_at(i) for i in group.tolist()] for group in found.groups],
+        "blocked": [ref_at(i) for i in blocked.tolist()],
+        "frontier_point": {"budget": result["budget"], "value": optimal["total_score"]},
+    }
 
 
 def _selection_note(found: dict) -> str:

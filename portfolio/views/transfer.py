@@ -34,11 +34,28 @@ DECISION_COLUMNS = ["rank", "ref", "title", "department", "score", "budget", "se
 def initiatives_export(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view(request.user))
     form = InitiativeFilterForm(request.GET or None, user=request.user)
-    initiatives = form.filter(permissions.visible_to(request.user).for_list())
+    initiatives = list(form.filter(permissions.visible_to(request.user).for_list()))
     goals = list(CouncilGoal.objects.active())
     columns = initiative_exports.COLUMNS + initiative_exports.goal_columns(goals)
     rows = initiative_exports.initiative_rows(initiatives, goals)
-    return tabular.export(request, "initiatives", [("initiatives", columns, rows)])
+    lines = initiative_exports.cost_line_rows([(i.pk, i.ref) for i in initiatives])
+    sheets = [
+        ("initiatives", columns, rows),
+        (initiative_exports.COST_LINE_SHEET, initiative_exports.COST_LINE_COLUMNS, lines),
+    ]
+    return tabular.export(request, "initiatives", sheets)
+
+
+@require_GET
+@login_required
+def cost_lines_export(request: HttpRequest) -> HttpResponse:
+    """The cost lines of the initiatives the list shows (its filter), one row a line."""
+    require(permissions.can_view(request.user))
+    form = InitiativeFilterForm(request.GET or None, user=request.user)
+    initiatives = form.filter(permissions.visible_to(request.user)).values_list("pk", "ref")
+    lines = initiative_exports.cost_line_rows(list(initiatives))
+    sheet = (initiative_exports.COST_LINE_SHEET, initiative_exports.COST_LINE_COLUMNS, lines)
+    return tabular.export(request, "cost-lines", [sheet])
 
 
 @require_GET

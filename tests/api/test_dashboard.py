@@ -133,8 +133,8 @@ def test_the_dashboard_takes_a_constant_number_of_queries(
     fill(5)
     # token and user, role; hourly rate, goals; headline 3, after the project 1, departments 1,
     # goals 2, months 2; whether the sums kept on write hold (not here: tests/portfolio/
-    # test_figures.py reads those)
-    with django_assert_num_queries(14) as first:
+    # test_figures.py reads those); money by year and who pays, who gains 5
+    with django_assert_num_queries(19) as first:
         client.get(URL)
     fill(195)
     with django_assert_num_queries(len(first)):

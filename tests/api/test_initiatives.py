@@ -55,6 +55,10 @@ def test_an_initiative_comes_with_its_fields(api_as, executive, own_initiative, 
         "health": "amber",
         "last_update_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
         "archived": False,
+        # The budget spent in the start year, and no benefit (test_business_case_list).
+        "npv": -1_500_000.0,
+        "bcr": 0.0,
+        "payback_year": None,
     }
 
 
@@ -130,7 +134,7 @@ def test_a_bad_parameter_is_a_400_that_names_it(api_as, office, own_department, 
 
 
 def test_the_list_takes_a_constant_number_of_queries(
-    api_as, executive, own_department, head, django_assert_num_queries
+    api_as, executive, own_department, head, rate, django_assert_num_queries
 ):
     def make(n):
         for _ in range(n):
@@ -139,11 +143,12 @@ def test_the_list_takes_a_constant_number_of_queries(
 
     client = api_as(executive)
     make(5)
-    # token and user, its use, role; the department code, the count and the page
-    with django_assert_num_queries(6):
+    # token and user, its use, role; the department code, the count and the page; the page's
+    # business case figures (settings, initiatives, cost lines, benefits)
+    with django_assert_num_queries(10):
         assert len(client.get(LIST, {"department": "UTB"}).json()["items"]) == 5
     make(195)
-    with django_assert_num_queries(5):  # the token's use is recorded at most once a minute
+    with django_assert_num_queries(9):  # the token's use is recorded at most once a minute
         response = client.get(LIST, {"limit": 500, "department": "UTB"})
     assert len(response.json()["items"]) == 200
     assert settings.SESSION_COOKIE_NAME not in response.cookies  # a token opens no session

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from portfolio import business_case
 from portfolio.models import Alignment, CouncilGoal
 from tests.benefits.factories import make_benefit
 from tests.conftest import make_initiative
@@ -58,6 +59,11 @@ def test_a_ranked_row_has_its_score_and_goal_scores(api_as, executive, goals, ca
     assert body["weights"] == {str(goals[0].pk): 2.0, str(goals[1].pk): 1.0}
     assert body["count"] == 4  # closed and archived ones are no candidates
     first = body["items"][0]
+    # The business case's figures: those of business_case.figures_for (test_business_case_list)
+    figures = business_case.figures_for([candidates[0].pk])[candidates[0].pk]
+    assert {key: first.pop(key) for key in ("npv", "bcr", "payback_year")} == {
+        "npv": round(figures.npv, 2), "bcr": round(figures.bcr, 6), "payback_year": None,
+    }  # fmt: skip
     assert first == {
         "rank": 1,
         "ref": "A",
@@ -149,9 +155,10 @@ def test_the_ranking_takes_a_constant_number_of_queries(
     client = api_as(executive)
     client.get("/api/v1/goals")  # the token's first use is recorded
     make(5)
-    # token and user, role; goals; the hourly rate, the candidates, their scores
-    with django_assert_num_queries(7):
+    # token and user, role; goals; the hourly rate, the candidates, their scores, the rows shown;
+    # the business case's figures of the page (settings, initiatives, cost lines, benefits)
+    with django_assert_num_queries(12):
         assert client.get(URL).json()["count"] == 5
     make(195)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(12):
         assert client.get(URL).json()["count"] == 200

@@ -39,8 +39,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Short, so a broken htmx swap fails in seconds rather than after Playwright's default 5 s per step.
-expect.set_options(timeout=3_000)
+# Playwright's default, 5 s a step: CI runs two browsers beside two test workers on two cores, and a
+# full page load after a POST took over 3 s there once (the edit-merge test, December 2026).
+expect.set_options(timeout=5_000)
 
 
 def shown(text: str) -> str:

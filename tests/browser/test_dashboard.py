@@ -20,7 +20,7 @@ from tests.browser.test_accessibility import readable, scan, wait_for_charts
 from tests.conftest import make_department, make_initiative, make_update
 
 DASHBOARD = "/portfolio/dashboard/"
-CHARTS = ["funnel", "timeline", "departments", "goals", "bubbles"]
+CHARTS = ["funnel", "timeline", "money-years", "departments", "goals", "bubbles"]
 
 
 def days_ago(days: int) -> dt.date:
@@ -310,14 +310,14 @@ def test_the_dashboard_prints_without_the_filters_and_navigation(
     expect(headline(page, "expected-total")).to_be_visible()
     expect(chart(page, "bubbles").locator("svg.main-svg").first).to_be_visible(timeout=15_000)
     numbers = page.locator("#dashboard-body details")
-    expect(numbers).to_have_count(5)
+    expect(numbers).to_have_count(6)
     expect(page.locator("#dashboard-body details[open]")).to_have_count(0)
 
     pdf = page.pdf(format="A4", print_background=True)
 
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
     # Printing fired beforeprint, and charts.js opened every "show the numbers".
-    expect(page.locator("#dashboard-body details[open]")).to_have_count(5)
+    expect(page.locator("#dashboard-body details[open]")).to_have_count(6)
     assert console_errors == []
 
 
@@ -332,7 +332,7 @@ def test_the_printed_dashboard_carries_the_numbers_beside_the_charts(
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
 
     numbers = page.locator("#dashboard-body details")
-    expect(numbers).to_have_count(5)  # funnel, timeline, departments, goals, bubbles
+    expect(numbers).to_have_count(6)  # funnel, timeline, money by year, departments, goals, bubbles
     for index in range(numbers.count()):
         expect(numbers.nth(index)).to_have_attribute("open", "")
         expect(numbers.nth(index).locator("table")).to_be_visible(timeout=500)
@@ -345,7 +345,7 @@ def test_the_dashboard_has_no_wcag_violations(log_in, page: Page, executive, dat
     expect_charts_drawn(page)
     wait_for_charts(page)
     scan(page, f"dashboard {DASHBOARD}", found)  # scan() opens every <details> first
-    expect(page.locator("#dashboard-body details[open]")).to_have_count(5)
+    expect(page.locator("#dashboard-body details[open]")).to_have_count(6)
 
     mark_window(page)
     page.locator("#dashboard-filter select[name=goal]").select_option(str(data["climate"].pk))

@@ -452,8 +452,8 @@ def test_the_ranking_shows_npv_bcr_and_payback_with_the_same_queries_for_few_and
     client = client_for(executive)
     query = {"col": "economics"}
     client.get(reverse("portfolio:ranking"), query)
-    # The ranking's queries and four for the business cases of the page.
-    with django_assert_num_queries(13) as few:
+    # The ranking's queries (with the links' labels: 2) and four for the business cases of the page.
+    with django_assert_num_queries(16) as few:
         first = client.get(reverse("portfolio:ranking"), query)
     assert 'data-testid="npv"' in first.text and "Payback year" in first.text
     add(40, 3)
@@ -465,3 +465,24 @@ def test_the_ranking_shows_npv_bcr_and_payback_with_the_same_queries_for_few_and
     from portfolio import business_case
 
     assert shown == business_case.figures_for(list(shown))
+
+
+def test_saving_many_lines_refreshes_the_dashboard_sums_once(
+    own_initiative, own_department, head, monkeypatch
+):
+    from portfolio import figures
+
+    figures.rebuild()
+    refreshed = []
+    real = figures.refresh
+    monkeypatch.setattr(figures, "refresh", lambda ids: (refreshed.append(list(ids)), real(ids)))
+    lines = [
+        costs.LineValues(year=2026 + n, kind="running", planned=1000 * (n + 1), actual=None,
+                         payer_id=own_department.pk, payer_other="")
+        for n in range(10)
+    ]  # fmt: skip
+    costs.cost_lines_save(
+        initiative=own_initiative, lines=lines, opened_version=own_initiative.version, by=head
+    )
+    assert refreshed == [[own_initiative.pk]]
+    assert figures.check() == []

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import override_settings
@@ -26,14 +26,6 @@ from tests.benefits.factories import TODAY, make_benefit, measure
 from tests.conftest import make_initiative
 
 URL = reverse("portfolio:dashboard")
-
-
-@pytest.fixture
-def caching(settings):
-    settings.FIGURES_CACHE_SECONDS = 600
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def realised(response) -> str:
@@ -161,7 +153,7 @@ def test_every_area_has_one_version_read_in_one_query(db, django_assert_num_quer
 def one_of_each(own_department, head, goal):
     """A row of every model whose writes change cached figures."""
     from benefits.models import PortfolioSetting
-    from initiatives.models import StageChange
+    from initiatives.models import CostLine, StageChange
 
     initiative = make_initiative(own_department, stage="pilot")
     benefit = make_benefit(initiative)
@@ -181,7 +173,25 @@ def one_of_each(own_department, head, goal):
         ProgressUpdate: ProgressUpdate.objects.create(
             initiative=initiative, health="green", summary="Bra", author=head
         ),
+        CostLine: CostLine.objects.create(
+            initiative=initiative, year=2026, kind="investment", planned=1000,
+            payer=own_department,
+        ),
+        **_links_of(initiative, own_department),
     }  # fmt: skip
+
+
+def _links_of(initiative, department) -> dict:
+    """A "requires" link and a group of alternatives: read with the ranking's candidates."""
+    from portfolio.models import Alternative, AlternativeGroup, Dependency
+
+    other = make_initiative(department)
+    group = AlternativeGroup.objects.create(name="Alternativ")
+    return {
+        Dependency: Dependency.objects.create(initiative=initiative, required=other),
+        AlternativeGroup: group,
+        Alternative: Alternative.objects.create(group=group, initiative=initiative),
+    }
 
 
 def changed_areas(before: dict) -> list[str]:

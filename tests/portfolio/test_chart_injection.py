@@ -63,7 +63,7 @@ def strings(value):
 def test_the_dashboard_charts_keep_every_name_as_text(client_for, executive, poisoned):
     response = client_for(executive).get(reverse("portfolio:dashboard"))
     assert response.status_code == 200
-    assert len(assert_nothing_injected(response.text)) == 5
+    assert len(assert_nothing_injected(response.text)) == 6
 
 
 def test_the_benefit_chart_keeps_its_title_and_unit_as_text(client_for, office, poisoned):
@@ -90,9 +90,9 @@ def test_the_frontier_chart_is_embedded_escaped(client_for, executive, poisoned)
     )
     figure = json.loads(block[1])
     # In millions of kronor (portfolio.charts.MoneyScale): the one candidate's budget, 1 MSEK,
-    # and the chosen budget's line at 5 MSEK.
-    assert figure["data"][0]["x"][-1] == 1
-    assert figure["layout"]["shapes"][0]["x0"] == 5
+    # and the chosen budget, 5 MSEK, a point of its own (everything fits it).
+    assert figure["data"][0]["x"][-2:] == [1, 5]
+    assert figure["layout"]["annotations"][0]["x"] == 5
 
 
 def test_htmx_refuses_scripts_eval_and_other_hosts(client_for, executive, db):

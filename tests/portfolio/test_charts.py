@@ -60,10 +60,14 @@ def test_the_money_unit_is_translated():
         assert figure["data"][0]["y"] == [40.0]
 
 
-def test_the_frontier_is_in_millions_with_the_budget_line():
-    figure = charts.frontier_chart([(0, 0.0), (2_500_000, 40.0), (6_000_000, 90.0)], 5_000_000)
-    assert figure["data"][0]["x"] == [0, 2.5, 6]
-    assert figure["layout"]["shapes"][0]["x0"] == 5
+def test_the_frontier_is_in_millions_with_the_chosen_budget_ringed():
+    points = [
+        {"budget": budget, "score": score, "optimal": True, "chosen": budget == 5_000_000}
+        for budget, score in [(0, 0.0), (2_500_000, 40.0), (5_000_000, 80.0), (6_000_000, 90.0)]
+    ]
+    figure = charts.frontier_chart(points)
+    assert figure["data"][0]["x"] == [0, 2.5, 5, 6]
+    assert figure["data"][-1]["x"] == [5] and figure["layout"]["annotations"][0]["x"] == 5
     assert figure["layout"]["xaxis"]["title"]["text"] == "Budget (M SEK)"
 
 

@@ -313,7 +313,11 @@ def test_the_ranking_and_a_decision_export(client_for, office, portfolio, goal):
     content = download(client, "ranking_export", "csv")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [row["ref"] for row in rows] == ["DIG-2026-001", "DIG-2026-002"]
-    client.post(reverse("portfolio:decision_save"), {"comment": "KS", "budget": "400000"})
+    # The robot is in operation already: a candidate for the budget only by choice (issue 14).
+    client.post(
+        reverse("portfolio:decision_save"),
+        {"comment": "KS", "budget": "400000", "include_operation": "on"},
+    )
     from portfolio.models import Decision
 
     decision = Decision.objects.get()
