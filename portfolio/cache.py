@@ -32,7 +32,11 @@ INITIATIVES = "initiatives"  # Initiative, StageChange, Department, CostLine
 GOALS = "goals"  # CouncilGoal, Alignment (the scores against the goals), links, alternatives
 BENEFITS = "benefits"  # Benefit, Measurement, PortfolioSetting (the hourly rate)
 UPDATES = "updates"  # ProgressUpdate
-AREAS = (INITIATIVES, GOALS, BENEFITS, UPDATES)
+# The benefits' plans: every write to BENEFITS but a measurement. The planned business case (net
+# present value) reads them, and a budget selection by it is not computed again after each
+# measurement recorded somewhere in the portfolio.
+PLANS = "plans"
+AREAS = (INITIATIVES, GOALS, BENEFITS, UPDATES, PLANS)
 
 
 def _areas(areas: Iterable[str] | None) -> tuple[str, ...]:
@@ -65,12 +69,15 @@ def data_version(*areas: str) -> str:
     return "-".join(versions[area] for area in sorted(versions))
 
 
-def bump_data_version(*areas: str, **_signal_kwargs) -> None:
-    """Give the given areas (all without) a new version: one query.
+def bump_data_version(*areas: str, plans: bool = True, **_signal_kwargs) -> None:
+    """Give the given areas (all without) a new version: one query. BENEFITS brings PLANS with
+    it, unless `plans` is false (a measurement changes no plan).
 
     Written in the same transaction as the change: other processes see the new version exactly
     when they see the new data, and a rolled-back change leaves the version as it was.
     """
+    if BENEFITS in areas and plans:
+        areas = (*areas, PLANS)
     areas = _areas(areas)
     token = uuid.uuid4().hex
     updated = DataVersion.objects.filter(area__in=areas).update(
@@ -141,7 +148,20 @@ def connect_signals() -> None:
         if not created:
             bump_data_version(BENEFITS)
 
+    from benefits.models import Measurement
+
+    def measurement_written(**kwargs):
+        bump_data_version(BENEFITS, plans=False)
+
     for model, area in model_areas().items():
+        if model is Measurement:
+            post_save.connect(
+                measurement_written, sender=model, weak=False, dispatch_uid="bump-measurement"
+            )
+            post_delete.connect(
+                measurement_written, sender=model, weak=False, dispatch_uid="bump-del-measurement"
+            )
+            continue
         if model is PortfolioSetting:
             post_save.connect(setting_saved, sender=model, weak=False, dispatch_uid="bump-setting")
         else:

@@ -418,8 +418,9 @@ def _spec_candidates(user, spec: dict) -> tuple[list[float], Candidates]:
 def _key(kind: str, params: dict) -> str:
     """sha256 of the parameters and the versions of the data the result reads (one query):
     a change to the initiatives or the goals gives a new key, so a stale result is never read."""
-    # The net present values read the benefits too (an objective or a figure beside).
-    areas = [data_cache.INITIATIVES, data_cache.GOALS, data_cache.BENEFITS]
+    # The net present values read the benefits' plans too (an objective or a figure beside);
+    # a measurement recorded meanwhile changes neither.
+    areas = [data_cache.INITIATIVES, data_cache.GOALS, data_cache.PLANS]
     if kind == Computation.Kind.SENSITIVITY:
         areas = areas[:2]
     versions = data_cache.data_versions(areas)

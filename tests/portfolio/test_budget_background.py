@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from portfolio import prioritisation, tasks
 from portfolio.models import Computation, Decision
-from tests.conftest import make_user
+from tests.conftest import make_initiative, make_user
 
 # The three candidates A, B and C (C a must-do) and their two goals, as the frontier's tests.
 from tests.portfolio.test_computations import candidates, goals  # noqa: F401
@@ -161,3 +161,20 @@ def test_only_those_who_may_see_the_ranking_may_poll(client_for, executive, many
     else:
         response = Client().get(poll_url(computation), headers=POLL)
         assert response.status_code == 302 and "/login" in response.url
+
+
+def test_a_measurement_meanwhile_does_not_make_a_budget_computation_stale(db, own_department, head):
+    """Found by the load test: a measurement recorded anywhere between asking and showing gave
+    the selection a new key, so the page asked again and again. A change to a benefit's plan
+    (it moves the net present value) still does."""
+    from portfolio.views.ranking import _key
+    from tests.benefits.factories import TODAY, make_benefit, measure
+
+    benefit = make_benefit(make_initiative(own_department))
+    params = {"budget": 1_000_000, "options": {"objective": "npv"}}
+    asked = _key(Computation.Kind.BUDGET, params)
+    measure(benefit, TODAY, 10, head)
+    assert _key(Computation.Kind.BUDGET, params) == asked
+    benefit.target_value += 1
+    benefit.save()
+    assert _key(Computation.Kind.BUDGET, params) != asked

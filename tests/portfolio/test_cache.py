@@ -204,7 +204,9 @@ def test_a_save_changes_the_version_of_its_own_area_only(one_of_each):
     for model, area in figures_cache.model_areas().items():
         before = data_versions()
         one_of_each[model].save()
-        assert changed_areas(before) == [area], model
+        # A benefit or a setting changes the benefits' plans too; a measurement does not.
+        plans = ["plans"] if area == "benefits" and model is not Measurement else []
+        assert changed_areas(before) == [area, *plans], model
 
 
 def test_a_delete_changes_the_version_of_its_own_area_only(one_of_each):
@@ -225,9 +227,15 @@ def test_the_settings_row_created_on_first_read_changes_nothing(db):
 
 def test_bumping_without_areas_changes_every_area_and_with_areas_only_those(db):
     before = data_versions()
-    bump_data_version("benefits")
+    bump_data_version("updates")
     middle = data_versions()
-    assert [name for name in AREAS if middle[name] != before[name]] == ["benefits"]
+    assert [name for name in AREAS if middle[name] != before[name]] == ["updates"]
+    bump_data_version("benefits", plans=False)  # a measurement
+    plain = data_versions()
+    assert [name for name in AREAS if plain[name] != middle[name]] == ["benefits"]
+    bump_data_version("benefits")  # anything else of the benefits' brings their plans
+    middle = data_versions()
+    assert [name for name in AREAS if middle[name] != plain[name]] == ["benefits", "plans"]
     bump_data_version()
     after = data_versions()
     assert all(after[name] != middle[name] for name in AREAS)
@@ -395,7 +403,7 @@ def test_a_benefits_import_bumps_the_benefits_only(client_for, office, own_depar
     content = f"initiative_ref,benefit_title,date,value\nDIG-2026-001,Timmar,{TODAY},5\n"
     upload_and_apply(client_for(office), content.encode(), "benefits")
     assert Measurement.objects.count() == 1
-    assert changed_areas(before) == ["benefits"]
+    assert changed_areas(before) == ["benefits", "plans"]  # the import may change any benefit
 
 
 def test_the_progress_updates_have_an_area_of_their_own(own_department, head):
