@@ -155,6 +155,17 @@ def _positions(keys: Sequence[int], values: np.ndarray) -> tuple[np.ndarray, np.
     return positions, keys[positions] == values
 
 
+def expected_by_initiative(benefits) -> dict[int, Decimal | None]:
+    """Expected SEK/year summed per initiative over benefits annotated `with_figures`: one
+    aggregate query."""
+    return dict(
+        benefits.order_by()
+        .values("initiative")
+        .annotate(total=Sum("expected_sek"))
+        .values_list("initiative", "total")
+    )
+
+
 def fill_expected_sek(items: Sequence[RankedRow | dict], *, calibrate: bool = False) -> None:
     """Set `expected_sek` on the given ranked rows (or candidate dicts), in one aggregate query.
 
@@ -169,12 +180,7 @@ def fill_expected_sek(items: Sequence[RankedRow | dict], *, calibrate: bool = Fa
     benefits = Benefit.objects.filter(initiative_id__in=[row["id"] for row in rows]).with_figures(
         rate=rate
     )
-    totals = dict(
-        benefits.order_by()
-        .values("initiative")
-        .annotate(total=Sum("expected_sek"))
-        .values_list("initiative", "total")
-    )
+    totals = expected_by_initiative(benefits)
     for row in rows:
         row["expected_sek"] = totals.get(row["id"])
     if calibrate:

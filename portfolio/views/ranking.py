@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +31,13 @@ from portfolio.columns import ColumnChoiceForm
 from portfolio.forms import DecisionForm, DecisionRecordForm, RankingForm, SensitivityForm
 from portfolio.htmx import page_or_fragment
 from portfolio.models import Computation, CouncilGoal, Decision
-from portfolio.ranking import Candidates, fill_expected_sek, load_candidates, ranked
+from portfolio.ranking import (
+    Candidates,
+    expected_by_initiative,
+    fill_expected_sek,
+    load_candidates,
+    ranked,
+)
 
 RANKING_PAGE_SIZE = 50
 # The budget's table of where the best set and the rank-order set differ shows this many rows.
@@ -279,13 +284,10 @@ def _order_ties(ranking, candidates: Candidates, key: str, running_years: int) -
 
 def expected_values(candidates: Candidates) -> np.ndarray:
     """Expected SEK/year of every candidate, 0 where none: one aggregate query."""
-    totals = dict(
-        Benefit.objects.filter(initiative__in=candidates.initiatives)
-        .with_figures(rate=hourly_rate())
-        .order_by()
-        .values("initiative")
-        .annotate(total=Sum("expected_sek"))
-        .values_list("initiative", "total")
+    totals = expected_by_initiative(
+        Benefit.objects.filter(initiative__in=candidates.initiatives).with_figures(
+            rate=hourly_rate()
+        )
     )
     return np.array([float(totals.get(pk) or 0) for pk in candidates.ids.tolist()])
 
