@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from benefits.models import MONEY, Benefit, Measurement, PortfolioSetting, hourly_rate
 from initiatives.models import CostLine, Initiative, Outcome, Stage
-from portfolio import money
+from portfolio import bulk, money
 from portfolio.models import (
     Alignment,
     CouncilGoal,
@@ -82,13 +82,24 @@ class Contribution:
         return [(self.department_id, goal) for goal in [ALL, *self.goals]]
 
 
-def month_key(prefix: str, day: dt.date) -> str:
-    return f"{prefix}:{day.year:04d}-{day.month:02d}"
-
-
 def month_end(day: dt.date) -> dt.date:
     first_next = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return first_next - dt.timedelta(days=1)
+
+
+# Month number (year × 12 + month − 1) → (the day number of its last day, its ramp key, its step
+# key): the plan line of every benefit walks these, a million steps in a rebuild at 100,000.
+_MONTHS: dict[int, tuple[int, str, str]] = {}
+
+
+def _month(number: int) -> tuple[int, str, str]:
+    found = _MONTHS.get(number)
+    if found is None:
+        year, month = divmod(number, 12)
+        end = month_end(dt.date(year, month + 1, 1)).toordinal()
+        label = f"{year:04d}-{month + 1:02d}"
+        found = _MONTHS[number] = (end, f"plan_ramp:{label}", f"plan_step:{label}")
+    return found
 
 
 def _plan_line(contribution: Contribution, money: float, start: dt.date, stop: dt.date) -> None:
@@ -96,15 +107,23 @@ def _plan_line(contribution: Contribution, money: float, start: dt.date, stop: d
     money × clamp((end − baseline) / (target − baseline), 0, 1), 1 from the target on when the
     dates are equal. Stored as a ramp (the months strictly between) and a step (the month the
     target falls in, carried forward when read), so a benefit touches a few rows, not all."""
-    contribution.add(month_key("plan_step", stop), money)
-    if stop <= start:
+    if not money:
         return
-    span = float((stop - start).days)
-    end = month_end(start)
-    while end < stop:
-        if end > start:
-            contribution.add(month_key("plan_ramp", end), money * (end - start).days / span)
-        end = month_end(end + dt.timedelta(days=1))
+    values = contribution.values
+    step = _month(stop.year * 12 + stop.month - 1)[2]
+    values[step] = values.get(step, ZERO) + money
+    first, last = start.toordinal(), stop.toordinal()
+    if last <= first:
+        return
+    span = float(last - first)
+    number = start.year * 12 + start.month - 1
+    while True:
+        end, ramp, _step = _month(number)
+        if end >= last:
+            return
+        if end > first:
+            values[ramp] = values.get(ramp, ZERO) + money * (end - first) / span
+        number += 1
 
 
 def _ids_chunks(ids: list[int] | None) -> Iterable[list[int] | None]:
@@ -240,9 +259,8 @@ def _compute_chunk(
     found = money.load(initiatives, horizon=horizon, rate=rate, today=today).by_initiative()
     for pk, sums in found.items():
         if pk in live:
-            contribution = result[pk]
-            for key, amount in sums.items():
-                contribution.add(key, amount)
+            # Keys of their own ("cost_planned:2027", "pays:12", "flow:12>15" …): no sum to add to.
+            result[pk].values.update((key, amount) for key, amount in sums.items() if amount)
     active = set(active_goals)
     for pk in live:
         contribution = result[pk]
@@ -311,17 +329,33 @@ def _increment(rows: Rows) -> None:
         cursor.executemany(sql, params)
 
 
-def _stored(contribution: Contribution, pk: int) -> InitiativeFigures:
-    return InitiativeFigures(
-        initiative_id=pk,
-        department_id=contribution.department_id,
-        goals=contribution.goals,
-        contribution={key: repr(value) for key, value in contribution.values.items()},
-        expected_sek=None
-        if contribution.expected_sek is None
-        else _decimal(contribution.expected_sek),
-        gap=None if contribution.gap is None else _decimal(contribution.gap),
-        behind=contribution.behind,
+STORED_COLUMNS = ["initiative_id", "department_id", "goals", "contribution", "expected_sek", "gap",
+                  "behind"]  # fmt: skip
+
+
+def _store(contributions: Iterable[tuple[int, Contribution]]) -> None:
+    """Write each initiative's contribution as its InitiativeFigures row (COPY on PostgreSQL:
+    100,000 rows of JSON in seconds, where bulk_create took a minute)."""
+    db = bulk.real_connection()
+    goals = InitiativeFigures._meta.get_field("goals")
+    values = InitiativeFigures._meta.get_field("contribution")
+    bulk.insert(
+        InitiativeFigures,
+        STORED_COLUMNS,
+        (
+            (
+                pk,
+                contribution.department_id,
+                goals.get_db_prep_save(contribution.goals, db),
+                values.get_db_prep_save(
+                    {key: repr(value) for key, value in contribution.values.items()}, db
+                ),
+                None if contribution.expected_sek is None else _decimal(contribution.expected_sek),
+                None if contribution.gap is None else _decimal(contribution.gap),
+                contribution.behind,
+            )
+            for pk, contribution in contributions
+        ),
     )
 
 
@@ -399,10 +433,7 @@ def refresh(ids: Iterable[int]) -> None:
     _increment({key: value for key, value in rows.items() if abs(value) > EPSILON})
     InitiativeFigures.objects.filter(pk__in=ids).delete()
     existing = set(Initiative.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    InitiativeFigures.objects.bulk_create(
-        [_stored(contribution, pk) for pk, contribution in new.items() if pk in existing],
-        batch_size=1000,
-    )
+    _store((pk, contribution) for pk, contribution in new.items() if pk in existing)
 
 
 def totals_from(contributions: dict[int, Contribution]) -> Rows:
@@ -431,20 +462,20 @@ def rebuild(today: dt.date | None = None) -> int:
     state = _state(lock="update")
     today = today or timezone.localdate()
     rate = hourly_rate()
-    contributions = compute(None, today=today, rate=rate, active_goals=active_goal_ids())
+    with bulk.paused_gc():  # 100,000 contributions of ~100 keys each: no cycles to look for
+        contributions = compute(None, today=today, rate=rate, active_goals=active_goal_ids())
     FigureTotal.objects.all().delete()
     InitiativeFigures.objects.all().delete()
-    FigureTotal.objects.bulk_create(
-        [
-            FigureTotal(department_id=department, goal_id=goal, key=key, value=_decimal(value))
+    bulk.insert(
+        FigureTotal,
+        ["department_id", "goal_id", "key", "value"],
+        (
+            (department, goal, key, _decimal(value))
             for (department, goal, key), value in totals_from(contributions).items()
             if abs(value) > EPSILON
-        ],
-        batch_size=2000,
+        ),
     )
-    InitiativeFigures.objects.bulk_create(
-        [_stored(contribution, pk) for pk, contribution in contributions.items()], batch_size=2000
-    )
+    _store(contributions.items())
     state.as_of, state.hourly_rate, state.rebuilt_at = today, rate, timezone.now()
     state.save()
     return len(contributions)

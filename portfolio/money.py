@@ -81,6 +81,15 @@ def _lifetime_ends(targets: np.ndarray, lifetimes: np.ndarray) -> np.ndarray:
     return moved.astype("datetime64[D]").astype(np.int64) + day + ORDINAL_1970
 
 
+def _group(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an (n, 2) array of int32-sized integers and each row's index among
+    them: np.unique(pairs, axis=0, return_inverse=True), on one int64 key per row (a tenth of
+    the time: no sort of structured rows)."""
+    keys = (pairs[:, 0].astype(np.int64) << 32) + (pairs[:, 1].astype(np.int64) + (1 << 31))
+    _keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return pairs[first], inverse.reshape(-1)
+
+
 @dataclass
 class Money:
     """The money of a set of initiatives, as entries tagged with the initiative's position in
@@ -126,8 +135,8 @@ class Money:
         for kind, _at, pairs, amounts in self._keys():
             if not len(amounts):
                 continue
-            groups, inverse = np.unique(pairs, axis=0, return_inverse=True)
-            summed = np.bincount(inverse.reshape(-1), weights=amounts, minlength=len(groups))
+            groups, inverse = _group(pairs)
+            summed = np.bincount(inverse, weights=amounts, minlength=len(groups))
             for (a, b), value in zip(groups.tolist(), summed.tolist(), strict=True):
                 if value:
                     sums[self._name(kind, a, b)] = value
@@ -138,10 +147,15 @@ class Money:
         result: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         ids = self.ids.tolist()
         for kind, at, pairs, amounts in self._keys():
-            for position, (a, b), value in zip(
-                at.tolist(), pairs.tolist(), amounts.tolist(), strict=True
+            if not len(amounts):
+                continue
+            # Each key's name made once, not once per entry (700,000 entries at 100,000).
+            groups, inverse = _group(pairs)
+            names = [self._name(kind, a, b) for a, b in groups.tolist()]
+            for position, name, value in zip(
+                at.tolist(), inverse.tolist(), amounts.tolist(), strict=True
             ):
-                result[ids[position]][self._name(kind, a, b)] += value
+                result[ids[position]][names[name]] += value
         return result
 
 

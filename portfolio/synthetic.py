@@ -9,10 +9,11 @@ Determinism: every initiative is drawn from its own random generator, seeded wit
 so initiative 42 is the same whether 100 or 10,000 are seeded, and seeding 10,000 on top of 100
 (`extend`) gives the same rows as seeding 10,000 at once. Dates are relative to `today`.
 
-Speed: everything is built in Python and written with `bulk_create` in batches: no query per row.
+Speed: everything is built in Python and written with `portfolio.bulk` (COPY on PostgreSQL,
+batched INSERTs elsewhere): no query per row.
 The denormalised figures the services keep (Benefit.latest_value / latest_measured_on and
 Measurement.delta, see `benefits.services.benefit_refresh_latest`) are computed while generating.
-History (django-simple-history): only the initiatives get their "created" record (one bulk insert,
+History (django-simple-history): only the initiatives get their "created" record (one bulk write,
 so an initiative's page shows a history as in real use); benefits, measurements, progress updates
 and scores get none, as if they had been imported before the history was switched on.
 """
@@ -48,11 +49,13 @@ from initiatives.models import (
     Stage,
 )
 from organisation.models import Department
+from portfolio import bulk
 from portfolio.cache import bump_data_version
 from portfolio.models import Alignment, CouncilGoal
 
 REF_PREFIX = "SYN-"
-BATCH = 2000
+BATCH = bulk.BATCH
+CHUNK = 5000  # initiatives drawn, then handed to the writer, at a time
 USER_PREFIX = "syn."
 OFFICE_USERNAME = "syn.kontoret"
 EXECUTIVE_USERNAME = "syn.ledningen"
@@ -414,19 +417,79 @@ def _initiative(index: int, seed: int, today: dt.date, base: dict, now: dt.datet
     }
 
 
-def _insert(model, columns: list[str], rows: list[tuple], batch_size: int) -> None:
-    """INSERT the rows with executemany: no model instances, no query per row.
+def _history_rows(initiatives: list[Initiative], user_id: int):
+    """The "created" history record of each initiative, as django-simple-history's
+    bulk_history_create makes it (dated `_history_date`, by the office): the model, its columns
+    and the rows (read when written: the initiatives have their ids by then)."""
+    historical = Initiative.history.model
+    tracked = historical.tracked_fields
+    columns = [field.column for field in tracked] + [
+        "history_date", "history_user_id", "history_change_reason", "history_type",
+    ]  # fmt: skip
+    db = bulk.real_connection()
+    adapt = db.ops.adapt_datetimefield_value
+    rows = (
+        [
+            *(field.get_db_prep_save(getattr(item, field.attname), db) for field in tracked),
+            adapt(item._history_date),
+            user_id,
+            "",
+            "+",
+        ]
+        for item in initiatives
+    )
+    return historical, columns, rows
 
-    The values are what both drivers take as they are (str, int, bool, Decimal, date); datetimes
-    are adapted by the caller.
-    """
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, rows[start : start + batch_size])
+
+def _child_rows(drawn: list[dict], kind: str, stamp):
+    """The rows of one kind of an initiative's children, read when written (ids set by then)."""
+    for item in drawn:
+        pk = item["initiative"].pk
+        for row in item[kind]:
+            yield (pk, *row, stamp)
+
+
+def _write(writer: bulk.Writer, drawn: list[dict], office_id: int, stamp) -> dict[str, int]:
+    """Hand one chunk of drawn initiatives to the writer; how many rows of each kind. The rows
+    are generators, read when written: after the initiatives and benefits have their ids."""
+    initiatives = [item["initiative"] for item in drawn]
+    writer.create(Initiative, initiatives)
+    # One "created" record per initiative, dated before its start, by the office.
+    writer.insert(*_history_rows(initiatives, office_id))
+
+    def benefits():
+        for item in drawn:
+            for benefit, _measurements in item["benefits"]:
+                benefit.initiative_id = item["initiative"].pk
+                yield benefit
+
+    writer.create(Benefit, benefits())
+    for kind, model, columns in (
+        ("updates", ProgressUpdate, ["initiative_id", "date", "health", "summary", "next_steps",
+                                     "blockers", "author_id", "created_at"]),
+        ("alignments", Alignment, ["initiative_id", "goal_id", "score", "reason",
+                                   "updated_by_id", "updated_at"]),
+        ("lessons", Lesson, ["initiative_id", "kind", "text", "author_id", "date", "created_at"]),
+    ):  # fmt: skip
+        writer.insert(model, columns, _child_rows(drawn, kind, stamp))
+    writer.insert(
+        Measurement,
+        ["benefit_id", "date", "value", "note", "recorded_by_id", "created_at", "delta"],
+        (
+            (benefit.pk, day, value, "", by, stamp, delta)
+            for item in drawn
+            for benefit, rows in item["benefits"]
+            for day, value, by, delta in rows
+        ),
+    )
+    return {
+        "initiatives": len(drawn),
+        "progress_updates": sum(len(item["updates"]) for item in drawn),
+        "benefits": sum(len(item["benefits"]) for item in drawn),
+        "measurements": sum(len(rows) for item in drawn for _b, rows in item["benefits"]),
+        "alignments": sum(len(item["alignments"]) for item in drawn),
+        "lessons": sum(len(item["lessons"]) for item in drawn),
+    }
 
 
 def seed_synthetic(
@@ -446,76 +509,40 @@ def seed_synthetic(
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     password_hash = make_password(password) if password else make_password(None)
-    with transaction.atomic():
-        base = _ensure_base(password_hash)
-        PortfolioSetting.current()
-        existing = set(
-            Initiative.objects.filter(ref__startswith=REF_PREFIX).values_list("ref", flat=True)
-        )
-        drawn = [
-            _initiative(index, seed, today, base, now)
-            for index in range(1, n + 1)
-            if ref_for(index) not in existing
-        ]
-        initiatives = [item["initiative"] for item in drawn]
-        Initiative.objects.bulk_create(initiatives, batch_size=batch_size)
-        # One "created" record per initiative, dated before its start, by the office.
-        Initiative.history.bulk_history_create(
-            initiatives, batch_size=batch_size, default_user=base["office"]
-        )
-        benefits, updates, alignments, lessons = [], [], [], []
-        for item in drawn:
-            pk = item["initiative"].pk
-            updates += [(pk, *row, stamp) for row in item["updates"]]
-            alignments += [(pk, *row, stamp) for row in item["alignments"]]
-            lessons += [(pk, *row, stamp) for row in item["lessons"]]
-            for benefit, _measurements in item["benefits"]:
-                benefit.initiative_id = pk
-                benefits.append(benefit)
-        Benefit.objects.bulk_create(benefits, batch_size=batch_size)
-        measurements = [
-            (benefit.pk, day, value, "", by, stamp, delta)
-            for item in drawn
-            for benefit, rows in item["benefits"]
-            for day, value, by, delta in rows
-        ]
-        _insert(
-            ProgressUpdate,
-            ["initiative_id", "date", "health", "summary", "next_steps", "blockers", "author_id",
-             "created_at"],
-            updates,
-            batch_size,
-        )  # fmt: skip
-        _insert(
-            Alignment,
-            ["initiative_id", "goal_id", "score", "reason", "updated_by_id", "updated_at"],
-            alignments,
-            batch_size,
-        )
-        _insert(
-            Lesson,
-            ["initiative_id", "kind", "text", "author_id", "date", "created_at"],
-            lessons,
-            batch_size,
-        )
-        _insert(
-            Measurement,
-            ["benefit_id", "date", "value", "note", "recorded_by_id", "created_at", "delta"],
-            measurements,
-            batch_size,
-        )
-    bump_data_version()  # bulk inserts send no signals
-    from portfolio import figures
+    counts = dict.fromkeys(
+        ["initiatives", "progress_updates", "benefits", "measurements", "alignments", "lessons"], 0
+    )
+    with bulk.paused_gc():
+        with transaction.atomic():
+            base = _ensure_base(password_hash)
+            PortfolioSetting.current()
+            existing = set(
+                Initiative.objects.filter(ref__startswith=REF_PREFIX).values_list("ref", flat=True)
+            )
+            wanted = [index for index in range(1, n + 1) if ref_for(index) not in existing]
+            # Drawn and written a chunk at a time: on PostgreSQL the writer's thread writes one
+            # chunk while the next is drawn (portfolio.bulk.Writer).
+            loaded = (Initiative, Initiative.history.model, Benefit, Measurement, ProgressUpdate,
+                      Alignment, Lesson)  # fmt: skip
+            with (
+                bulk.foreign_keys_checked_at_end(*loaded),
+                bulk.Writer(batch_size=batch_size) as writer,
+            ):
+                for start in range(0, len(wanted), CHUNK):
+                    drawn = [
+                        _initiative(index, seed, today, base, now)
+                        for index in wanted[start : start + CHUNK]
+                    ]
+                    for kind, count in _write(writer, drawn, base["office"].pk, stamp).items():
+                        counts[kind] += count
+        bump_data_version()  # bulk writes send no signals
+        from portfolio import figures
 
-    if initiatives:
-        figures.rebuild()  # the dashboard's sums, kept current on write from here on
+        if counts["initiatives"]:
+            bulk.analyze(Initiative, Benefit, Measurement, Alignment, ProgressUpdate)
+            figures.rebuild()  # the dashboard's sums, kept current on write from here on
     return {
-        "initiatives": len(initiatives),
-        "progress_updates": len(updates),
-        "benefits": len(benefits),
-        "measurements": len(measurements),
-        "alignments": len(alignments),
-        "lessons": len(lessons),
+        **counts,
         "departments": len(base["departments"]),
         "goals": len(base["goals"]),
     }
