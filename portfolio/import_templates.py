@@ -1,4 +1,5 @@
-"""Downloadable XLSX templates for the import: initiatives, benefits and measurements.
+"""Downloadable XLSX templates for the import: initiatives (with a sheet of cost lines),
+benefits and measurements.
 
 Each has the exact headers its importer reads (initiatives.importers, benefits.importers), one
 example row, drop-down lists (data validation) for the columns with fixed values, and an
@@ -27,7 +28,8 @@ from benefits.importers import REQUIRED as BENEFIT_REQUIRED
 from benefits.models import Benefit, Category, Confidence, Direction, Frequency, Measurement
 from initiatives import exports as initiative_exports
 from initiatives import limits
-from initiatives.models import Initiative, Kind, Outcome, Stage
+from initiatives.importers import COST_LINE_REQUIRED
+from initiatives.models import CostKind, CostLine, Initiative, Kind, Outcome, Stage
 from portfolio.models import CouncilGoal
 from portfolio.tabular import _cell, _text
 
@@ -132,6 +134,33 @@ def initiative_columns(goals, department_codes: list[str], username: str) -> lis
                    allowed=_("Text, at most %(max)s characters.") % {"max": 300},
                    example=_("Frees staff time for the pupils."))
         )  # fmt: skip
+    return columns
+
+
+def cost_line_columns(department_codes: list[str]) -> list[Column]:
+    """The sheet "cost lines" of the initiatives template: the columns the export writes."""
+    first, last = limits.EARLIEST_DATE.year, limits.LATEST_DATE.year
+    columns = [
+        Column("initiative_ref", _("The reference of the initiative the line belongs to: an "
+                                   "existing one, or one given a reference on the first sheet."),
+               allowed=_("An initiative's reference.")),
+        Column("year", _("The year the cost falls in."),
+               allowed=_("A year from %(first)s to %(last)s.") % {"first": first, "last": last},
+               whole=(first, last)),
+        Column("kind", _("A one-off investment or a running cost."),
+               allowed=_choices(CostKind.choices), choices=list(CostKind.values)),
+        Column("planned", _("The planned cost that year (SEK)."), allowed=_amount()),
+        Column("actual", _("The actual cost that year (SEK); blank until it is known."),
+               allowed=_amount()),
+        Column("payer_department", _("The department that pays: its short code."),
+               allowed=_("A department's code; the list shows them."),
+               choices=department_codes),
+        Column("payer_other", _("Another organisation that pays, when no department does."),
+               allowed=_length(CostLine, "payer_other")),
+        Column("note", _("A short note."), allowed=_length(CostLine, "note")),
+    ]  # fmt: skip
+    for column in columns:
+        column.required = column.header in COST_LINE_REQUIRED
     return columns
 
 
@@ -296,24 +325,35 @@ def _data_sheet(workbook: Workbook, name: str, columns: list[Column], lists: _Li
     sheet.freeze_panes = "A2"
 
 
-def _instructions(workbook: Workbook, title: str, intro: list[str], columns: list[Column]):
+def _instructions(
+    workbook: Workbook, title: str, intro: list[str], sheets: list[tuple[str, list[Column]]]
+):
+    """The instructions: the intro, then a table of each data sheet's columns (headed by the
+    sheet's name when there is more than one)."""
     sheet = workbook.create_sheet(_("Instructions")[:31])
     _write(sheet, 1, 1, title).font = Font(bold=True, size=14)
     row = 2
     for line in intro:
         _write(sheet, row, 1, line)
         row += 1
-    row += 1
-    headings = [_("Column"), _("Required"), _("What it holds"), _("Allowed values")]
-    for index, heading in enumerate(headings, start=1):
-        _write(sheet, row, index, heading).font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for column in columns:
+    for name, columns in sheets:
         row += 1
-        values = [column.header, _("required") if column.required else _("optional"),
-                  column.meaning, column.allowed]  # fmt: skip
-        for index, value in enumerate(values, start=1):
-            _write(sheet, row, index, value).alignment = wrap
+        if len(sheets) > 1:
+            _write(sheet, row, 1, _("Sheet “%(name)s”") % {"name": name}).font = Font(
+                bold=True, size=12
+            )
+            row += 1
+        headings = [_("Column"), _("Required"), _("What it holds"), _("Allowed values")]
+        for index, heading in enumerate(headings, start=1):
+            _write(sheet, row, index, heading).font = Font(bold=True)
+        for column in columns:
+            row += 1
+            values = [column.header, _("required") if column.required else _("optional"),
+                      column.meaning, column.allowed]  # fmt: skip
+            for index, value in enumerate(values, start=1):
+                _write(sheet, row, index, value).alignment = wrap
+        row += 1
     for letter, width in zip("ABCD", (34, 12, 60, 60), strict=True):
         sheet.column_dimensions[letter].width = width
 
@@ -330,6 +370,12 @@ def _intro(kind: str) -> list[str]:
         common.append(
             _("Each council goal has a score column and a reason column, named by the goal.")
         )
+        common.append(
+            _("The sheet “cost lines” is optional: one line per initiative, year and kind of "
+              "cost, naming its initiative by reference (give a new initiative a reference on "
+              "the first sheet to give it lines). The lines given for an initiative replace all "
+              "its saved lines, and its budget, running cost and cost to date become their sums.")
+        )  # fmt: skip
     elif kind == "benefits":
         common.append(_("Import the initiatives first: a benefit belongs to one. Choose "
                         "“Benefits with measurements” on the import page."))  # fmt: skip
@@ -352,11 +398,16 @@ def template_workbook(kind: str, *, user, departments: list[str], goals: list[Co
     else:
         name, title = "measurements", _("Template: measurements")
         columns = measurement_columns(example_ref)
+    sheets = [(name, columns)]
+    if kind == "initiatives":  # after the instructions, which stay second
+        sheets.append((initiative_exports.COST_LINE_SHEET, cost_line_columns(departments)))
     workbook = Workbook()
     workbook.remove(workbook.active)
     lists = _Lists(workbook)
     _data_sheet(workbook, name, columns, lists)
-    _instructions(workbook, title, _intro(kind), columns)
+    _instructions(workbook, title, _intro(kind), sheets)
+    for extra_name, extra_columns in sheets[1:]:
+        _data_sheet(workbook, extra_name, extra_columns, lists)
     if lists.sheet is not None:  # last, after the instructions
         position = workbook.sheetnames.index(LISTS_SHEET)
         workbook.move_sheet(lists.sheet, offset=len(workbook.sheetnames) - 1 - position)

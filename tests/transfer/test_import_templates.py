@@ -118,6 +118,87 @@ def test_the_initiatives_template_has_drop_down_lists_for_the_fixed_values(
     assert all(v.showErrorMessage for v in found.values())
 
 
+def test_the_initiatives_template_has_a_sheet_of_cost_lines(
+    client_for, office, own_department, other_department, goals
+):
+    workbook = template(client_for(office), "initiatives")
+    assert workbook.sheetnames == ["initiatives", "Instructions", "cost lines"]
+    sheet = workbook["cost lines"]
+    assert headers(sheet) == initiative_exports.COST_LINE_COLUMNS
+    assert sheet.max_row == 1  # no example line: it would name an initiative the file lacks
+    found = validations(sheet)
+    assert found["kind"].formula1 == '"investment,running"'
+    assert found["payer_department"].formula1 == '"TK,UTB"'
+    year = found["year"]
+    assert (year.type, year.formula1, year.formula2) == ("whole", "1990", "2100")
+    assert all(v.showErrorMessage for v in found.values())
+    text = " ".join(str(c.value) for row in workbook["Instructions"].iter_rows() for c in row)
+    assert "Sheet “initiatives”" in text and "Sheet “cost lines”" in text
+    assert "investment = Investment" in text and "A year from 1990 to 2100." in text
+    # The benefit and measurement templates keep one sheet and one table.
+    benefits = template(client_for(office), "benefits")
+    assert benefits.sheetnames[:2] == ["benefits", "Instructions"]
+    assert "cost lines" not in benefits.sheetnames
+    assert "Sheet “" not in " ".join(
+        str(c.value) for row in benefits["Instructions"].iter_rows() for c in row
+    )
+
+
+def test_the_initiatives_template_with_cost_lines_filled_in_like_libreoffice_imports(
+    client_for, office, own_department, goals
+):
+    client = client_for(office)
+    workbook = template(client, "initiatives", "sv")
+    sheet = workbook["initiatives"]
+    columns = {header: index + 1 for index, header in enumerate(headers(sheet))}
+    sheet.cell(row=2, column=columns["ref"], value="DIG-2027-001")  # a new one, named
+    for money in ("budget", "running_cost", "cost_to_date"):
+        sheet.cell(row=2, column=columns[money], value=None)  # the lines give them
+    lines = workbook["cost lines"]
+    for row, values in enumerate(
+        [
+            ("DIG-2027-001", 2027.0, "investment", 300000.0, 280000.0, "UTB", None, "Upphandling"),
+            ("DIG-2027-001", 2028.0, "running", 40000.0, None, None, "Regionen", None),
+        ],
+        start=2,
+    ):
+        for column, value in enumerate(values, start=1):
+            lines.cell(row=row, column=column, value=value)
+    page = preview(client, upload(client, "initiatives", workbook_bytes(workbook), "filled.xlsx"))
+    plan = page.context["plan"]
+    assert plan.ok, (plan.file_errors, plan.errors)
+    confirm(client, page)
+    initiative = Initiative.objects.get(ref="DIG-2027-001")
+    assert sorted(
+        initiative.cost_lines.values_list(
+            "year", "kind", "planned", "actual", "payer__code", "payer_other", "note"
+        )
+    ) == [
+        (2027, "investment", 300_000, 280_000, "UTB", "", "Upphandling"),
+        (2028, "running", 40_000, None, None, "Regionen", ""),
+    ]
+    assert (initiative.budget, initiative.running_cost, initiative.cost_to_date) == (
+        300_000, 40_000, 280_000)  # fmt: skip
+
+
+def test_a_cost_line_of_an_initiative_the_file_does_not_name_is_refused_by_row_and_column(
+    client_for, office, own_department, goals
+):
+    client = client_for(office)
+    workbook = template(client, "initiatives")
+    lines = workbook["cost lines"]
+    for column, value in enumerate(
+        ("DIG-1999-404", 2027, "investment", 1000, None, "UTB"), start=1
+    ):
+        lines.cell(row=2, column=column, value=value)
+    page = preview(client, upload(client, "initiatives", workbook_bytes(workbook), "bad.xlsx"))
+    plan = page.context["plan"]
+    assert not plan.ok
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "initiative_ref")]
+    assert "DIG-1999-404" in plan.errors[0].message
+    assert not Initiative.objects.exists()
+
+
 def test_a_long_department_list_comes_from_a_hidden_sheet(client_for, office):
     for n in range(60):
         make_department(f"Förvaltning nummer {n}", f"FORV{n:03d}")
