@@ -68,7 +68,8 @@ def instrument() -> None:
     QuerySet.bulk_create = timed(lambda qs, *a, **k: f"bulk_create {qs.model.__name__}")(
         QuerySet.bulk_create
     )
-    # COMMIT: PostgreSQL runs the deferred foreign-key checks of every row written here.
+    # COMMIT: little is left to check there, the loaded tables' foreign keys having been added
+    # back (and checked) just before.
     connection.commit = timed(lambda *a, **k: "COMMIT")(connection.commit)
     figures.rebuild = timed(lambda *a, **k: "figures.rebuild()")(figures.rebuild)
     # Inside the rebuild (module globals it calls by name): reading and computing each

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
 
 BATCH = 2000  # rows per executemany / bulk_create batch where there is no COPY
 
@@ -188,6 +189,33 @@ def _reserve(db, sql_and_params: tuple[str, list], count: int) -> list[int]:
     with db.wrap_database_errors, db.connection.cursor() as cursor:
         cursor.execute(sql, [*params, count])
         return [row[0] for row in cursor.fetchall()]
+
+
+def history_rows(model, objects: list, *, by_id: int | None, kind: str = "+", reason=None):
+    """The django-simple-history records bulk_history_create would write for these objects, as
+    `insert` and `Writer.insert` take them: (the historical model, its columns, the rows). Each
+    record is dated the object's `_history_date` when it has one (as django-simple-history
+    reads it), else now; by the user `by_id`; of `kind` ("+", "~" or "-"). The rows are read
+    when written: objects created just before have their ids by then."""
+    historical = model.history.model
+    tracked = historical.tracked_fields
+    columns = [field.column for field in tracked] + [
+        "history_date", "history_user_id", "history_change_reason", "history_type",
+    ]  # fmt: skip
+    db = real_connection()
+    adapt = db.ops.adapt_datetimefield_value
+    now = timezone.now()
+    rows = (
+        [
+            *(field.get_db_prep_save(getattr(obj, field.attname), db) for field in tracked),
+            adapt(getattr(obj, "_history_date", now)),
+            by_id,
+            reason,
+            kind,
+        ]
+        for obj in objects
+    )
+    return historical, columns, rows
 
 
 # Fields whose value psycopg takes as it is: their get_db_prep_save on PostgreSQL only converts a

@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from portfolio import tabular
+from portfolio import bulk, tabular
 
 TRUE = {"true", "yes", "ja", "kyllä", "1", "x", "sant", "tosi"}
 FALSE = {"false", "no", "nej", "ei", "0", "falskt", "epätosi"}
@@ -384,29 +384,8 @@ def insert_history(
     `deleted`, the "-" rows a delete writes (before `delete_rows`)."""
     if not objects:
         return
-    history = model.history.model
-    now = timezone.now()
     kind = "-" if deleted else "~" if update else "+"
-    extra = {"history_date": now, "history_type": kind,
-             "history_user_id": by.pk if by else None, "history_change_reason": None}  # fmt: skip
-    fields = [f for f in history._meta.concrete_fields if f.name != "history_id"]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(history._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(objects), CHUNK * 5):
-            cursor.executemany(
-                sql,
-                [
-                    [field.get_db_prep_save(extra[field.attname] if field.attname in extra
-                                            else getattr(obj, field.attname), connection)
-                     for field in fields]
-                    for obj in objects[start : start + CHUNK * 5]
-                ],
-            )  # fmt: skip
+    bulk.insert(*bulk.history_rows(model, objects, by_id=by.pk if by else None, kind=kind))
 
 
 def update_rows(model, names: list[str], objects: list) -> None:

@@ -417,30 +417,6 @@ def _initiative(index: int, seed: int, today: dt.date, base: dict, now: dt.datet
     }
 
 
-def _history_rows(initiatives: list[Initiative], user_id: int):
-    """The "created" history record of each initiative, as django-simple-history's
-    bulk_history_create makes it (dated `_history_date`, by the office): the model, its columns
-    and the rows (read when written: the initiatives have their ids by then)."""
-    historical = Initiative.history.model
-    tracked = historical.tracked_fields
-    columns = [field.column for field in tracked] + [
-        "history_date", "history_user_id", "history_change_reason", "history_type",
-    ]  # fmt: skip
-    db = bulk.real_connection()
-    adapt = db.ops.adapt_datetimefield_value
-    rows = (
-        [
-            *(field.get_db_prep_save(getattr(item, field.attname), db) for field in tracked),
-            adapt(item._history_date),
-            user_id,
-            "",
-            "+",
-        ]
-        for item in initiatives
-    )
-    return historical, columns, rows
-
-
 def _child_rows(drawn: list[dict], kind: str, stamp):
     """The rows of one kind of an initiative's children, read when written (ids set by then)."""
     for item in drawn:
@@ -454,8 +430,9 @@ def _write(writer: bulk.Writer, drawn: list[dict], office_id: int, stamp) -> dic
     are generators, read when written: after the initiatives and benefits have their ids."""
     initiatives = [item["initiative"] for item in drawn]
     writer.create(Initiative, initiatives)
-    # One "created" record per initiative, dated before its start, by the office.
-    writer.insert(*_history_rows(initiatives, office_id))
+    # One "created" record per initiative, dated before its start (`_history_date`), by the
+    # office, as bulk_history_create would write it.
+    writer.insert(*bulk.history_rows(Initiative, initiatives, by_id=office_id, reason=""))
 
     def benefits():
         for item in drawn:
